@@ -1,0 +1,132 @@
+"""Numbers that the book states, recorded by the code that computes them.
+
+A gallery example calls :func:`record` for every accuracy or count its prose talks about. The
+call prints the number (so it appears in the example's output, next to the prose) and, during a
+docs build, stores it in ``$EXPLAINER_METRICS_DIR/<example>.json``. The docs build merges those
+files into ``metrics.json`` and the Reproducibility page's table: our value beside the
+published one, never a number typed by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "METRICS_DIR_ENV",
+    "Metric",
+    "collect",
+    "record",
+    "set_current_example",
+    "write_json",
+]
+
+METRICS_DIR_ENV = "EXPLAINER_METRICS_DIR"
+
+_current_example: str | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One recorded number and where the number it is compared to comes from."""
+
+    example: str
+    name: str
+    value: float
+    reference: float | None = None
+    source: str | None = None
+
+
+def set_current_example(name: str | None, *, clear: bool = True) -> None:
+    """Name the example now running; with ``clear``, forget what it recorded last time."""
+    global _current_example
+    _current_example = name
+    folder = os.environ.get(METRICS_DIR_ENV)
+    if name and clear and folder:
+        (Path(folder) / f"{name}.json").unlink(missing_ok=True)
+
+
+def _example_name() -> str:
+    if _current_example:
+        return _current_example
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    return Path(main).stem if main else "interactive"
+
+
+def _load(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return list(data.get("metrics", [])) if isinstance(data, dict) else []
+
+
+def _dump(path: Path, metrics: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"metrics": metrics}, fh, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def record(
+    name: str,
+    value: float,
+    *,
+    reference: float | None = None,
+    source: str | None = None,
+    fmt: str = ".4f",
+) -> Metric:
+    """Print ``name = value`` and store it for the Reproducibility page.
+
+    Recording the same name twice in one example keeps the last value.
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"metric {name!r} is not a finite number: {value}")
+    metric = Metric(
+        example=_example_name(),
+        name=name,
+        value=value,
+        reference=None if reference is None else float(reference),
+        source=source,
+    )
+    ref = f"  (published: {reference:{fmt}}, {source})" if reference is not None else ""
+    print(f"{name} = {value:{fmt}}{ref}")
+    folder = os.environ.get(METRICS_DIR_ENV)
+    if folder:
+        path = Path(folder) / f"{metric.example}.json"
+        kept = [m for m in _load(path) if m.get("name") != name]
+        _dump(path, [*kept, asdict(metric)])
+    return metric
+
+
+def collect(folder: str | os.PathLike[str]) -> list[Metric]:
+    """Every metric stored in ``folder``, sorted by example then name."""
+    out = []
+    for path in sorted(Path(folder).glob("*.json")):
+        for m in _load(path):
+            try:
+                out.append(
+                    Metric(
+                        example=str(m["example"]),
+                        name=str(m["name"]),
+                        value=float(m["value"]),
+                        reference=None if m.get("reference") is None else float(m["reference"]),
+                        source=m.get("source"),
+                    )
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+    return sorted(out, key=lambda m: (m.example, m.name))
+
+
+def write_json(metrics: list[Metric], path: str | os.PathLike[str]) -> None:
+    """Write ``{"metrics": [...]}``, the file that checks and readers download."""
+    _dump(Path(path), [asdict(m) for m in metrics])

@@ -1,0 +1,11 @@
+"""Figures of the book, built from NumPy arrays (never from training).
+
+Every function takes ``fig=`` or ``ax=`` (falling back to a new figure or the current axes)
+and returns what it drew, so chapters can compose figures and tests can inspect the artists.
+Weights are always drawn with :data:`WEIGHT_CMAP` on a scale centred at zero: red positive,
+blue negative, white zero.
+"""
+
+from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
+
+__all__ = ["WEIGHT_CMAP", "TileGrid", "symmetric_norm", "tile_grid"]

@@ -1,0 +1,214 @@
+"""Seeded training with a content-keyed cache of trained models.
+
+The cache key is a hash of everything that decides the trained weights: the recipe, the
+training data's bytes, and the Keras / TensorFlow versions. A chapter that asks for a model it
+(or another chapter) trained before gets it back in well under a second, which is what keeps a
+prose edit from costing a retraining. Entries are written atomically (temporary file, then
+rename) and loaded in Keras' safe mode; an unreadable entry is retrained with a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from explainer.datasets import array_sha256
+from explainer.models import Recipe, build
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = [
+    "CACHE_DIR_ENV",
+    "CACHE_FORMAT",
+    "TrainedModel",
+    "cache_dir",
+    "cache_key",
+    "initial_model",
+    "seed_everything",
+    "train",
+]
+
+CACHE_DIR_ENV = "EXPLAINER_CACHE_DIR"
+CACHE_FORMAT = 1
+"""Bump when the way models are built or trained changes in a way the recipe cannot see."""
+
+
+@dataclass
+class TrainedModel:
+    """A trained model and how it came to be."""
+
+    model: keras.Model
+    recipe: Recipe
+    key: str
+    history: dict[str, list[float]] = field(default_factory=dict)
+    fit_seconds: float = 0.0
+    """Seconds spent in ``fit`` when the model was trained (also when it now came from cache)."""
+    from_cache: bool = False
+
+
+def cache_dir() -> Path:
+    """``$EXPLAINER_CACHE_DIR``, else ``$XDG_CACHE_HOME/explainer/models`` (``~/.cache/…``)."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "explainer" / "models"
+
+
+def _versions() -> dict[str, str]:
+    import keras
+    import tensorflow as tf
+
+    return {"keras": keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__}
+
+
+def _data_identity(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    return {
+        "x": [list(x.shape), str(x.dtype), array_sha256(x)],
+        "y": [list(y.shape), str(y.dtype), array_sha256(y)],
+    }
+
+
+def cache_key(recipe: Recipe, x: np.ndarray, y: np.ndarray) -> str:
+    """The content key of a trained model: recipe + data bytes + library versions."""
+    payload = {
+        "format": CACHE_FORMAT,
+        "recipe": json.loads(recipe.to_json()),
+        "data": _data_identity(x, y),
+        "versions": _versions(),
+    }
+    blob = json.dumps(payload, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+_determinism_on = False
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow and make TensorFlow's ops deterministic."""
+    global _determinism_on
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    if not _determinism_on:
+        tf.config.experimental.enable_op_determinism()
+        _determinism_on = True
+
+
+def initial_model(recipe: Recipe) -> keras.Model:
+    """The recipe's model before training: the same initial weights that training starts from."""
+    seed_everything(recipe.seed)
+    return build(recipe)
+
+
+def _load_entry(path: Path, meta_path: Path) -> tuple[keras.Model, dict[str, Any]]:
+    import keras
+
+    meta = json.loads(meta_path.read_text())
+    model = keras.saving.load_model(path, safe_mode=True, compile=True)
+    return model, meta
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _save_entry(model: keras.Model, meta: dict[str, Any], path: Path, meta_path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".keras")
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    # The metadata is written last: an entry counts only when both files are complete.
+    _atomic_write_text(meta_path, json.dumps(meta, indent=1, sort_keys=True))
+
+
+def train(
+    recipe: Recipe,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    use_cache: bool = True,
+    verbose: int = 0,
+) -> TrainedModel:
+    """Train ``recipe`` on ``(x, y)``, or return the cached result of the same training.
+
+    Training is seeded with ``recipe.seed`` and runs with TensorFlow's op determinism on, so the
+    same recipe on the same data and machine gives the same weights.
+    """
+    key = cache_key(recipe, x, y)
+    folder = cache_dir()
+    path = folder / f"{recipe.name}-{key}.keras"
+    meta_path = folder / f"{recipe.name}-{key}.json"
+    if use_cache and meta_path.exists():
+        try:
+            model, meta = _load_entry(path, meta_path)
+        except Exception as exc:  # any unreadable entry: retrain rather than crash
+            warnings.warn(
+                f"explainer: cached model {path.name} is unreadable ({type(exc).__name__}: "
+                f"{exc}); retraining it.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        else:
+            return TrainedModel(
+                model=model,
+                recipe=recipe,
+                key=key,
+                history=meta.get("history", {}),
+                fit_seconds=float(meta.get("fit_seconds", 0.0)),
+                from_cache=True,
+            )
+
+    model = initial_model(recipe)
+    start = time.perf_counter()
+    fit = model.fit(
+        x,
+        y,
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        shuffle=recipe.shuffle,
+        verbose=verbose,
+    )
+    seconds = time.perf_counter() - start
+    history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+    meta = {
+        "recipe": json.loads(recipe.to_json()),
+        "key": key,
+        "history": history,
+        "fit_seconds": seconds,
+        "versions": _versions(),
+    }
+    if use_cache:
+        try:
+            _save_entry(model, meta, path, meta_path)
+        except OSError as exc:
+            warnings.warn(
+                f"explainer: could not write the model cache in {folder} ({exc}); "
+                f"set {CACHE_DIR_ENV} to a writable folder.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    return TrainedModel(model=model, recipe=recipe, key=key, history=history, fit_seconds=seconds)
