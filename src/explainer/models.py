@@ -23,7 +23,9 @@ __all__ = [
     "Recipe",
     "build",
     "cifar_hidden",
+    "cifar10_quick",
     "cifar_softmax",
+    "mnist_cnn",
     "mnist_hidden10",
     "mnist_softmax",
 ]
@@ -158,6 +160,60 @@ def cifar_hidden(seed: int = 0) -> Recipe:
             ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
         ),
         epochs=10,
+        batch_size=128,
+        seed=seed,
+    )
+
+
+def mnist_cnn(seed: int = 0) -> Recipe:
+    """The Keras visualisation article's CNN: Conv2D(16, 5×5, ReLU) → 2×2 max-pool → softmax."""
+    return Recipe(
+        name="mnist_cnn",
+        input_shape=(28, 28, 1),
+        layers=(
+            _SCALE,
+            ("Conv2D", {"filters": 16, "kernel_size": 5, "activation": "relu", "name": "conv"}),
+            ("MaxPooling2D", {"pool_size": 2, "name": "pool"}),
+            ("Flatten", {"name": "flatten"}),
+            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
+        ),
+        epochs=8,
+        batch_size=128,
+        seed=seed,
+    )
+
+
+def cifar10_quick(seed: int = 0) -> Recipe:
+    """Caffe's cifar10_quick layout: three 5×5 conv + pool stages, dense 64, softmax 10."""
+
+    def conv(filters: int, name: str) -> LayerSpec:
+        return (
+            "Conv2D",
+            {
+                "filters": filters,
+                "kernel_size": 5,
+                "padding": "same",
+                "activation": "relu",
+                "name": name,
+            },
+        )
+
+    return Recipe(
+        name="cifar10_quick",
+        input_shape=(32, 32, 3),
+        layers=(
+            _SCALE,
+            conv(32, "conv1"),
+            ("MaxPooling2D", {"pool_size": 2, "name": "pool1"}),
+            conv(32, "conv2"),
+            ("MaxPooling2D", {"pool_size": 2, "name": "pool2"}),
+            conv(64, "conv3"),
+            ("MaxPooling2D", {"pool_size": 2, "name": "pool3"}),
+            ("Flatten", {"name": "flatten"}),
+            ("Dense", {"units": 64, "activation": "relu", "name": "dense"}),
+            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
+        ),
+        epochs=8,
         batch_size=128,
         seed=seed,
     )
