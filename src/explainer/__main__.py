@@ -6,18 +6,21 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from explainer import __version__
+from explainer import __version__, report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="explainer", description=__doc__)
     parser.add_argument("--version", action="version", version=f"explainer {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=report.OneLineParser
+    )
+    report.add_parser(subparsers)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    return 0
+    return int(args.run(args))
 
 
 if __name__ == "__main__":
