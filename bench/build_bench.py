@@ -44,7 +44,9 @@ def example_times() -> list[tuple[str, float]]:
     for path in sorted((ROOT / "docs" / "auto_examples").rglob("*.codeobj.json")):
         rst = path.with_name(path.name.replace(".codeobj.json", ".rst"))
         if rst.exists():
-            m = re.search(r"total running time of the script:\*\*\s*\(([^)]*)\)", rst.read_text())
+            m = re.search(
+                r"total running time of the script:\*\*\s*\(([^)]*)\)", rst.read_text(), re.I
+            )
             if m:
                 minutes, seconds = re.findall(r"([\d.]+) minutes ([\d.]+) seconds", m.group(1))[0]
                 rows.append((rst.stem, 60 * float(minutes) + float(seconds)))
