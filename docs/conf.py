@@ -107,7 +107,7 @@ html_theme = "sphinx_book_theme"
 html_title = f"explainer {release}"
 html_static_path = ["_static"]
 html_css_files = ["explainer.css"]
-html_last_updated_fmt = ""
+html_last_updated_fmt = None  # no build date: the same sources give the same pages
 html_show_sourcelink = False
 
 _switcher_url = os.environ.get("EXPLAINER_SWITCHER_URL", "/switcher.json")

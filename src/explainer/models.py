@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Recipe",
     "build",
-    "cifar_hidden",
     "cifar10_quick",
+    "cifar_hidden",
     "cifar_softmax",
     "mnist_cnn",
     "mnist_hidden10",

@@ -57,7 +57,7 @@ class MetricsTable(Directive):
         table = nodes.table(classes=["explainer-metrics"])
         group = nodes.tgroup(cols=len(headers))
         table += group
-        for width in (20, 26, 10, 10, 34):
+        for width in (18, 28, 12, 12, 30):
             group += nodes.colspec(colwidth=width)
         head = nodes.thead()
         group += head
@@ -74,9 +74,7 @@ class MetricsTable(Directive):
 
         head += row(headers)
         for m in rows:
-            body += row(
-                [m.example, m.name, _fmt(m.value), _fmt(m.reference), m.source or "—"]
-            )
+            body += row([m.example, m.name, _fmt(m.value), _fmt(m.reference), m.source or "—"])
         return [table]
 
 

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from explainer import metrics, sphinxext
+
+
+@pytest.fixture
+def metrics_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv(metrics.METRICS_DIR_ENV, str(tmp_path))
+    metrics.set_current_example("plot_99_demo")
+    yield tmp_path
+    metrics.set_current_example(None, clear=False)
+
+
+def test_record_prints_and_stores(metrics_dir, capsys):
+    m = metrics.record("demo.accuracy", 0.98765, reference=0.99, source="an article")
+    assert capsys.readouterr().out.strip() == (
+        "demo.accuracy = 0.9877  (published: 0.9900, an article)"
+    )
+    assert m.example == "plot_99_demo"
+    stored = json.loads((metrics_dir / "plot_99_demo.json").read_text())["metrics"]
+    assert stored == [
+        {
+            "example": "plot_99_demo",
+            "name": "demo.accuracy",
+            "value": 0.98765,
+            "reference": 0.99,
+            "source": "an article",
+        }
+    ]
+
+
+def test_same_name_replaced_other_names_merged(metrics_dir):
+    metrics.record("a", 1.0)
+    metrics.record("b", 2.0)
+    metrics.record("a", 3.0)
+    got = {m.name: m.value for m in metrics.collect(metrics_dir)}
+    assert got == {"a": 3.0, "b": 2.0}
+
+
+def test_new_run_of_example_forgets_old_numbers(metrics_dir):
+    metrics.record("old", 1.0)
+    metrics.set_current_example("plot_99_demo")  # the example runs again
+    metrics.record("new", 2.0)
+    assert [m.name for m in metrics.collect(metrics_dir)] == ["new"]
+
+
+def test_collect_merges_examples_and_skips_garbage(metrics_dir):
+    metrics.record("x", 0.5)
+    metrics.set_current_example("plot_01_other")
+    metrics.record("y", 0.25, reference=0.3)
+    (metrics_dir / "broken.json").write_text("{not json")
+    rows = metrics.collect(metrics_dir)
+    assert [(m.example, m.name, m.value) for m in rows] == [
+        ("plot_01_other", "y", 0.25),
+        ("plot_99_demo", "x", 0.5),
+    ]
+
+
+def test_not_finite_is_refused(metrics_dir):
+    with pytest.raises(ValueError, match="not a finite number"):
+        metrics.record("nan", float("nan"))
+
+
+def test_build_writes_metrics_json(metrics_dir, tmp_path):
+    metrics.record("demo.accuracy", 0.9, reference=0.92, source="ml4a")
+    out = tmp_path / "html"
+    out.mkdir()
+    app = SimpleNamespace(
+        builder=SimpleNamespace(format="html"),
+        config=SimpleNamespace(explainer_metrics_dir=str(metrics_dir)),
+        outdir=str(out),
+    )
+    sphinxext._write_metrics_json(app, None)
+    data = json.loads((out / "metrics.json").read_text())
+    assert set(data) == {"metrics"}
+    (row,) = data["metrics"]
+    assert row["name"] == "demo.accuracy" and row["value"] == 0.9
+    assert set(row) == {"example", "name", "value", "reference", "source"}
