@@ -101,11 +101,16 @@ sphinx_gallery_conf = {
 
 explainer_metrics_dir = str(HERE / "auto_examples" / "_metrics")
 explainer_always_reread = ["reproducibility"]
+# The example report linked from report.md: made from the Filters chapter's cached network into
+# docs/_report/report-example/, copied into the HTML output by html_extra_path.
+explainer_report_dir = str(HERE / "_report")
+explainer_report_recipe = "mnist_cnn"
 
 # -- HTML ----------------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = f"explainer {release}"
 html_static_path = ["_static"]
+html_extra_path = ["_report"]
 html_css_files = ["explainer.css"]
 html_last_updated_fmt = None  # no build date: the same sources give the same pages
 html_show_sourcelink = False

@@ -870,9 +870,13 @@ def _draw(
                     images,
                     class_names=list(names),
                     n_classes=n_classes,
-                ).plot()
-                alt = "Confusion matrix: true class by row, predicted class by column"
-                fig = getattr(display, "figure_", None) or display.ax_.figure
+                )
+                alt = (
+                    "Confusion matrix with the most confident example of each cell: true class "
+                    "by row, predicted class by column"
+                )
+                display.plot(suptitle=alt, image_kw=_grey_range(images, display.example_index))
+                fig = display.figure_
                 out["confusion"] = figs.save(fig, "confusion", alt, "accuracy")
         done += 1
         update(done)
@@ -999,11 +1003,23 @@ def _draw(
         out["weights"] = None
         if kernels and histograms is not None:
             with figs.section("the weight histograms"):
-                drawn = histograms(kernels, overlay=False)
-                fig = _figure_of(drawn)
-                out["weights"] = figs.save(
-                    fig, "weights", "Histograms of each layer's weights", "weights"
+                import matplotlib.pyplot as plt
+
+                ncols = min(3, len(kernels))
+                nrows = math.ceil(len(kernels) / ncols)
+                fig = plt.figure(figsize=(3.3 * ncols, 2.6 * nrows + 0.4), layout="constrained")
+                axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+                for extra in axes[len(kernels) :]:
+                    extra.remove()
+                alt = "Histograms of the weights of each layer, each on its own scale"
+                histograms(
+                    kernels,
+                    ax=list(axes[: len(kernels)]),
+                    overlay=False,
+                    suptitle=alt,
+                    fontsize=9,
                 )
+                out["weights"] = figs.save(fig, "weights", alt, "weights")
         elif kernels:
             figs.notes.append("Weight histograms need explainer.plot.weight_histograms.")
         done += 1
@@ -1011,15 +1027,15 @@ def _draw(
     return out
 
 
-def _figure_of(drawn: Any) -> Figure | SubFigure:
-    for attr in ("figure", "figure_", "fig"):
-        fig = getattr(drawn, attr, None)
-        if fig is not None:
-            return fig
-    ax = getattr(drawn, "ax", None) or getattr(drawn, "axes", None)
-    if isinstance(ax, (list, tuple, np.ndarray)):
-        ax = np.ravel(ax)[0]
-    return ax.figure
+def _grey_range(images: np.ndarray, example_index: np.ndarray) -> dict[str, float] | None:
+    """Colour limits for float grey images drawn in the confusion figure (uint8 needs none)."""
+    if images.dtype == np.uint8 or images.shape[-1] != 1:
+        return None
+    shown = np.asarray(images[np.unique(example_index[example_index >= 0])], dtype=np.float64)
+    if shown.size == 0:
+        return None
+    lo, hi = float(shown.min()), float(shown.max())
+    return {"vmin": lo, "vmax": hi if hi > lo else lo + 1.0}
 
 
 def _per_class(

@@ -97,12 +97,82 @@ def _init_metrics_dir(app: Any, config: Any) -> None:
         os.environ[metrics.METRICS_DIR_ENV] = str(config.explainer_metrics_dir)
 
 
+# --- The example report (docs/report.md links it) ----------------------------------------------
+
+_REPORT_PLACEHOLDER = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Example report</title></head><body><p>The example report is made when the book is built
+with its examples (it reuses the Filters chapter's trained network). Run
+<code>explainer report</code> on your own model to see one.</p></body></html>
+"""
+
+
+def _report_stamp(model_key: str) -> str:
+    """What the example report depends on: the trained model and the code that draws it."""
+    import hashlib
+
+    import explainer
+
+    digest = hashlib.sha256(model_key.encode())
+    package = Path(explainer.__file__).parent
+    for source in sorted([package / "report.py", package / "probe.py", *package.glob("plot/*.py")]):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _init_report_dir(app: Any, config: Any) -> None:
+    # html_extra_path names this folder; Sphinx warns at config-inited if it does not exist.
+    if config.explainer_report_dir:
+        Path(config.explainer_report_dir).mkdir(parents=True, exist_ok=True)
+
+
+def _build_report_example(app: Any) -> None:
+    """Write ``<explainer_report_dir>/report-example/`` with ``explainer report``.
+
+    The model is the one a chapter trained (``explainer_report_recipe``, a function of
+    :mod:`explainer.models`), fetched from the training cache; the report is rebuilt only when
+    that model or the report's code changed. ``html_extra_path`` copies the folder into the
+    HTML output, where ``report.md`` links it.
+    """
+    from sphinx.util import logging
+
+    logger = logging.getLogger(__name__)
+    folder = Path(app.config.explainer_report_dir) / "report-example"
+    recipe_name = app.config.explainer_report_recipe
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    if not recipe_name or str(app.config.sphinx_gallery_conf.get("plot_gallery")) == "False":
+        if not (folder / "index.html").is_file():
+            folder.mkdir(exist_ok=True)
+            (folder / "index.html").write_text(_REPORT_PLACEHOLDER, encoding="utf-8")
+        return
+    from explainer import datasets, models, report, training
+
+    mnist = datasets.load_mnist()
+    trained = training.train(getattr(models, recipe_name)(), mnist.x_train, mnist.y_train)
+    stamp = _report_stamp(trained.key)
+    stamp_file = Path(app.doctreedir) / "explainer-report-example.stamp"
+    if (folder / "report.json").is_file() and stamp_file.is_file():
+        if stamp_file.read_text().strip() == stamp:
+            return
+    logger.info(f"explainer: writing the example report of {recipe_name} into {folder}")
+    try:
+        report.generate(trained.model, "mnist", folder)
+    except report.ReportError as exc:
+        logger.warning(f"explainer: the example report failed: {exc}")
+        return
+    stamp_file.write_text(stamp)
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("explainer_metrics_dir", "", "env")
     app.add_config_value("explainer_always_reread", [], "env")
+    app.add_config_value("explainer_report_dir", "", "env")
+    app.add_config_value("explainer_report_recipe", "", "env")
     app.add_directive("metrics-table", MetricsTable)
     # Before sphinx-gallery (priority 500) runs the examples at builder-inited.
     app.connect("config-inited", _init_metrics_dir, priority=100)
+    app.connect("config-inited", _init_report_dir, priority=100)
     app.connect("env-get-outdated", _outdated)
+    # After sphinx-gallery has run the examples (and so trained the chapter's model).
+    app.connect("builder-inited", _build_report_example, priority=900)
     app.connect("build-finished", _write_metrics_json)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
