@@ -127,29 +127,58 @@ def _evaluate(model_path: Path, data_path: Path, shape: tuple[int, ...]) -> floa
 
 # --- End to end ---------------------------------------------------------------------------------
 
+# model, data, the model's input shape, extra CLI options
+RUNS: dict[str, tuple[str, str, tuple[int, ...], tuple[str, ...]]] = {
+    "conv": ("conv", "grey", (SIDE, SIDE, 1), ()),
+    "dense": ("dense", "grey_flat", (SIDE * SIDE,), ("--samples", "0")),
+    "rgb": ("rgb", "rgb_data", (10, 10, 3), ("--layers", "conv2")),
+    "two": ("two", "grey", (SIDE, SIDE, 1), ("--samples", "3")),
+}
 
-@pytest.mark.parametrize(
-    ("model", "data", "shape"),
-    [
-        ("conv", "grey", (SIDE, SIDE, 1)),
-        ("dense", "grey_flat", (SIDE * SIDE,)),
-        ("rgb", "rgb_data", (10, 10, 3)),
-        ("two", "grey", (SIDE, SIDE, 1)),
-    ],
-)
+
+@pytest.fixture(scope="module")
+def reports(files: dict[str, Path]) -> dict[str, tuple[int, str, str, Path]]:
+    """The CLI run once per tiny model: exit status, stdout, stderr and the report folder."""
+    done = {}
+    for name, (model, data, _, options) in RUNS.items():
+        out = files["root"] / f"report_{name}"
+        args = [files[model], "--data", files[data], "--out", out, *options]
+        with pytest.MonkeyPatch.context() as mp:
+            err, std = io.StringIO(), io.StringIO()
+            mp.setattr(sys, "stderr", err)
+            mp.setattr(sys, "stdout", std)
+            code = main(["report", *map(str, args)])
+        done[name] = (code, std.getvalue(), err.getvalue(), out)
+    return done
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    try:
+        code = main(["report", *map(str, args)])
+    except SystemExit as exc:  # argparse's usage errors
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _evaluate(model_path: Path, data_path: Path, shape: tuple[int, ...]) -> float:
+    model = keras.saving.load_model(model_path)
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with np.load(data_path) as npz:
+        x = npz["x"].astype(np.float32).reshape((-1, *shape))
+        y = npz["y"]
+    return float(model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"])
+
+
+@pytest.mark.parametrize("name", list(RUNS))
 def test_report_end_to_end(
-    files: dict[str, Path],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    model: str,
-    data: str,
-    shape: tuple[int, ...],
+    files: dict[str, Path], reports: dict[str, tuple[int, str, str, Path]], name: str
 ) -> None:
-    out = tmp_path / "out"
-    code, stdout, stderr = _run(capsys, files[model], "--data", files[data], "--out", out)
+    model, data, shape, _ = RUNS[name]
+    code, stdout, stderr, out = reports[name]
     assert code == 0, stderr
     assert stderr == ""  # no progress bar when stderr is not a terminal
-    assert "index.html" in stdout
+    assert str(out / "index.html") in stdout
     result = json.loads((out / "report.json").read_text())
     page = (out / "index.html").read_text()
 
@@ -164,7 +193,7 @@ def test_report_end_to_end(
     for row in result["per_class"]:
         if row["n"]:
             assert row["accuracy"] == pytest.approx(row["correct"] / row["n"])
-    assert result["n_mistakes"] == len(result["mistakes"]) or len(result["mistakes"]) == 40
+    assert len(result["mistakes"]) == min(result["n_mistakes"], 40)
     conf = [m["confidence"] for m in result["mistakes"]]
     assert conf == sorted(conf, reverse=True)
 
@@ -177,55 +206,77 @@ def test_report_end_to_end(
     # Static, self-contained page: no external requests, every figure file present.
     assert "://" not in page
     assert "<script" not in page.lower()
-    for src in re.findall(r'src="([^"]+)"', page):
-        assert (out / src).is_file(), src
+    shown = re.findall(r'<img src="([^"]+)"', page)
+    assert shown == [record["file"] for record in result["figures"]]
     for record in result["figures"]:
         assert (out / record["file"]).stat().st_size > 1000
         assert record["alt"]
     # No temporary folder left next to the report.
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert not list(out.parent.glob(f".{out.name}.tmp-*"))
 
 
-def test_report_sections(files: dict[str, Path], tmp_path: Path) -> None:
+def _figure_sections(result: dict) -> list[str]:
+    return [record["section"] for record in result["figures"]]
+
+
+_FIGURES = ("ConfusionExamplesDisplay", "mistakes_grid", "filters_grid", "feature_maps")
+_FIGURES += ("template_grid", "weight_histograms")
+
+
+# TODO(report): drop this skip once the filters, templates and pressure branches are merged.
+@pytest.mark.skipif(
+    not all(hasattr(__import__("explainer.plot").plot, f) for f in _FIGURES),
+    reason="the chapters' figure functions are not merged yet",
+)
+def test_report_sections(reports: dict[str, tuple[int, str, str, Path]]) -> None:
     """Which model gets which figures."""
-    conv = report.generate(files["conv"], files["grey"], tmp_path / "conv")
+    conv, dense, rgb, two = (
+        json.loads((reports[name][3] / "report.json").read_text()) for name in RUNS
+    )
+    assert conv["notes"] == []  # every figure drawn
     assert [c["layer"] for c in conv["conv_layers"]] == ["conv"]
+    assert conv["conv_layers"][0]["filters"] == "figures/conv00_conv_filters.png"
+    assert [m["sample"] for m in conv["conv_layers"][0]["maps"]] == [
+        s["index"] for s in conv["samples"]
+    ]
     assert conv["templates"] is None
-    assert len(conv["samples"]) == 2
     assert [s["correct"] for s in conv["samples"]] == [True, False]  # one right, one wrong
     assert conv["model"]["outputs"] == "probabilities"
+    assert _figure_sections(conv) == ["accuracy", "mistakes", "conv", "conv", "conv", "weights"]
 
-    dense = report.generate(files["dense"], files["grey_flat"], tmp_path / "dense", samples=0)
-    assert dense["conv_layers"] == []
+    assert dense["conv_layers"] == [] and dense["samples"] == []
     assert dense["model"]["outputs"] == "logits"
     assert dense["data"]["image_shape"] == [SIDE, SIDE, 1]  # flat data drawn as square images
-    assert any("logits" in note for note in dense["notes"])
+    assert [note for note in dense["notes"] if "logits" not in note] == []
+    assert dense["templates"]["layer"] == "templates"  # first Dense layer reads the image
+    assert _figure_sections(dense) == ["accuracy", "mistakes", "templates", "weights"]
 
-    rgb = report.generate(files["rgb"], files["rgb_data"], tmp_path / "rgb", layers=["conv2"])
-    assert [c["layer"] for c in rgb["conv_layers"]] == ["conv2"]
+    assert [c["layer"] for c in rgb["conv_layers"]] == ["conv2"]  # chosen with --layers
+    assert rgb["conv_layers"][0]["kernel_shape"] == [3, 3, 3, 5]
     assert rgb["data"]["image_shape"] == [10, 10, 3]
+    assert rgb["notes"] == []
 
-    two = report.generate(files["two"], files["grey"], tmp_path / "two", limit=20, samples=3)
-    assert two["data"]["n"] == 20
-    assert len(two["samples"]) == 3
     layers = {row["name"]: row for row in two["model"]["layers"]}
     assert layers["merge"]["inputs"] == ["gmax", "dense_branch"]  # both branches in the card
+    assert [c["layer"] for c in two["conv_layers"]] == ["branch_conv"]
+    assert len(two["samples"]) == 3 and len(two["conv_layers"][0]["maps"]) == 3
+    assert two["notes"] == []
 
 
 def test_strings_from_model_and_data_are_escaped(
-    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    reports: dict[str, tuple[int, str, str, Path]],
 ) -> None:
     # A class name from the data, end to end.
-    code, _, stderr = _run(capsys, files["two"], "--data", files["grey"], "--out", tmp_path / "a")
+    code, _, stderr, out = reports["two"]
     assert code == 0, stderr
-    page = (tmp_path / "a" / "index.html").read_text()
+    page = (out / "index.html").read_text()
     assert XSS not in page and "<script" not in page.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
     # Layer and model names. Keras 3 on TensorFlow cannot *run* a layer named like this (names
     # must be valid TF scope names, and "/" is refused outright), so the page is rendered again
     # from the real report.json with every name from the model replaced by the attack string.
-    result = json.loads((tmp_path / "a" / "report.json").read_text())
+    result = json.loads((out / "report.json").read_text())
     result["model"]["name"] = XSS
     for row in result["model"]["layers"]:
         row["name"], row["type"], row["inputs"] = XSS, XSS, [XSS] * len(row["inputs"])
@@ -330,7 +381,16 @@ def test_unsafe_flag_loads_code_carrying_model(
     code, _, stderr = _run(capsys, model, "--data", files["grey"], "--out", tmp_path / "r")
     assert code == 2 and "arbitrary" not in stderr and "runs that code" in stderr
     code, _, stderr = _run(
-        capsys, model, "--data", files["grey"], "--out", tmp_path / "r", "--unsafe", "--quiet"
+        capsys,
+        model,
+        "--data",
+        files["grey"],
+        "--out",
+        tmp_path / "r",
+        "--unsafe",
+        "--quiet",
+        "--limit",
+        "10",
     )
     assert code == 0, stderr
     assert (tmp_path / "r" / "report.json").is_file()
@@ -346,13 +406,12 @@ def test_out_folder_is_replaced_only_when_it_is_a_report(
     assert code == 2 and "refusing" in stderr
     assert (out / "precious.txt").read_text() == "keep me"
     (out / "precious.txt").unlink()
-    args = (files["conv"], "--data", files["grey"], "--out", out, "--quiet")
-    assert _run(capsys, *args)[0] == 0
-    first = json.loads((out / "report.json").read_text())["created"]
-    assert _run(capsys, *args, "--limit", "10")[0] == 0  # a report is replaced by a new one
+    report.generate(files["conv"], files["grey"], out, figures=False)  # into an empty folder
+    assert json.loads((out / "report.json").read_text())["data"]["n"] == N
+    report.generate(files["conv"], files["grey"], out, limit=10, figures=False)  # replaced
     assert json.loads((out / "report.json").read_text())["data"]["n"] == 10
-    assert first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+    assert sorted(p.name for p in out.iterdir()) == ["figures", "index.html", "report.json"]
 
 
 def test_cli_stderr_is_one_line_in_a_fresh_process(tmp_path: Path) -> None:

@@ -724,6 +724,7 @@ class _Figures:
     folder: Path
     records: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _last: float = field(default_factory=time.perf_counter)
 
     def save(self, figure: Figure | SubFigure, stem: str, alt: str, section: str) -> str:
         import matplotlib.pyplot as plt
@@ -734,7 +735,9 @@ class _Figures:
         file = f"figures/{stem}.png"
         root.savefig(self.folder / file, dpi=100, bbox_inches="tight", facecolor="white")
         plt.close(root)  # type: ignore[arg-type]
-        self.records.append({"file": file, "alt": alt, "section": section})
+        now = time.perf_counter()
+        seconds, self._last = now - self._last, now
+        self.records.append({"file": file, "alt": alt, "section": section, "seconds": seconds})
         return file
 
     @contextlib.contextmanager
@@ -952,10 +955,11 @@ def _draw(
                     with figs.section(f"the feature maps of {name}"):
                         grid = feature_maps(
                             m,
+                            ncols=min(8, m.shape[-1]),
+                            tile_size=0.9,
                             suptitle=(
-                                f"Layer {name}: {m.shape[-1]} feature maps of image {sample} "
-                                f"(true {names[y[sample]]}, predicted {names[pred[sample]]}: "
-                                f"{verdict})"
+                                f"Layer {name} on image {sample} (true {names[y[sample]]}, "
+                                f"predicted {names[pred[sample]]}: {verdict})"
                             ),
                         )
                         file = figs.save(
@@ -1097,13 +1101,15 @@ def generate(
     limit: int | None = None,
     samples: int = 2,
     unsafe: bool = False,
+    figures: bool = True,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Write the report for ``model`` on ``data`` into the folder ``out``; return report.json.
 
     ``model`` is a path (see :func:`load_model`) or a Keras model; ``data`` a ``DATA`` spec (see
-    :func:`load_data`) or :class:`ReportData`. Raises :class:`ReportError`, before writing
-    anything, when the model or data cannot be used.
+    :func:`load_data`) or :class:`ReportData`. ``figures=False`` writes the numbers and the page
+    without figures (quick checks of accuracy on big data). Raises :class:`ReportError`, before
+    writing anything, when the model or data cannot be used.
     """
     from explainer import __version__, probe
 
@@ -1176,7 +1182,12 @@ def generate(
             "template_layer": _first_dense_template(keras_model, plan.image_shape),
             "kernels": kernels,
         }
-        drawn = _draw(ctx, figs, progress)
+        if figures:
+            drawn = _draw(ctx, figs, progress)
+        else:
+            drawn = {"confusion": None, "mistakes": None, "conv": [], "templates": None}
+            drawn["weights"] = None
+            notes.append("Figures were not drawn (figures=False).")
         timings["figures"] = time.perf_counter() - t
         notes.extend(figs.notes)
         layer_rows = _layer_rows(keras_model)
@@ -1308,6 +1319,10 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _class_label(index: int, name: str) -> str:
+    return _e(name) if name == str(index) else f"{index}: {_e(name)}"
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.2f} %"
 
@@ -1419,7 +1434,7 @@ def render_html(report: dict[str, Any]) -> str:
             "—" if confused is None else f"{_e(names[confused])} ({row['most_confused_count']:,}×)"
         )
         add(
-            f"<tr><td>{row['class']}: {_e(row['name'])}</td>"
+            f"<tr><td>{_class_label(row['class'], row['name'])}</td>"
             f'<td class="num">{row["n"]:,}</td><td class="num">{row["correct"]:,}</td>'
             f'<td class="num">{_pct(acc)}</td>'
             f'<td><span class="bar" style="width:{width}px"></span></td><td>{other}</td></tr>'
