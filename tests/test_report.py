@@ -503,3 +503,17 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal
     assert not report.Progress.for_stderr(quiet=False).enabled
     assert not report.Progress.for_stderr(quiet=True).enabled
+
+
+def test_savedmodel_needs_unsafe(files: dict[str, Path], tmp_path: Path) -> None:
+    """A SavedModel folder is a TensorFlow graph safe mode cannot check: only with unsafe."""
+    keras.saving.load_model(files["conv"]).export(tmp_path / "saved", verbose=False)
+    with pytest.raises(report.ReportError, match="--unsafe"):
+        report.generate(tmp_path / "saved", files["grey"], tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+    result = report.generate(
+        tmp_path / "saved", files["grey"], tmp_path / "r", unsafe=True, figures=False
+    )
+    expected = report.generate(files["conv"], files["grey"], tmp_path / "k", figures=False)
+    assert result["accuracy"] == expected["accuracy"]
+    assert result["confusion"] == expected["confusion"]
