@@ -7,5 +7,26 @@ blue negative, white zero.
 """
 
 from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
+from explainer.plot.weights import (
+    MAGNITUDE_CMAP,
+    WeightHistograms,
+    WeightMaps,
+    before_after_histograms,
+    magnitude_norm,
+    weight_histograms,
+    weight_maps,
+)
 
-__all__ = ["WEIGHT_CMAP", "TileGrid", "symmetric_norm", "tile_grid"]
+__all__ = [
+    "MAGNITUDE_CMAP",
+    "WEIGHT_CMAP",
+    "TileGrid",
+    "WeightHistograms",
+    "WeightMaps",
+    "before_after_histograms",
+    "magnitude_norm",
+    "symmetric_norm",
+    "tile_grid",
+    "weight_histograms",
+    "weight_maps",
+]
