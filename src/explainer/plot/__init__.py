@@ -6,6 +6,7 @@ Weights are always drawn with :data:`WEIGHT_CMAP` on a scale centred at zero: re
 blue negative, white zero.
 """
 
+from explainer.plot.features import FeaturePairs, feature_pairs
 from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
 from explainer.plot.weights import (
     MAGNITUDE_CMAP,
@@ -20,10 +21,12 @@ from explainer.plot.weights import (
 __all__ = [
     "MAGNITUDE_CMAP",
     "WEIGHT_CMAP",
+    "FeaturePairs",
     "TileGrid",
     "WeightHistograms",
     "WeightMaps",
     "before_after_histograms",
+    "feature_pairs",
     "magnitude_norm",
     "symmetric_norm",
     "tile_grid",
