@@ -96,11 +96,14 @@ metrics.record("checkdata.dropout_0.2.accuracy", accuracy["dropout_0.2"])
 
 trio = {k: kernels[k] for k in ("none", "l1", "l2")}
 titles = {"none": "no penalty", "l1": "L1 penalty", "l2": "L2 penalty"}
-shared = plot.magnitude_norm(kernels.values())  # one scale for every map in the chapter
+# One colour scale and one bar axis for every map in the chapter, dropout included.
+shared = plot.magnitude_norm(kernels.values())
+bar_limits = plot.mean_abs_limits(kernels.values())
 maps = plot.weight_maps(
     trio,
     informative=informative,
     norm=shared,
+    bar_limits=bar_limits,
     titles=titles,
     suptitle="First-layer |weights| without a penalty, with L1 and with L2, on one colour scale",
 )
@@ -119,7 +122,7 @@ metrics.record(
     "checkdata.l1.surviving_units",
     pressure["l1"].surviving_units,
     reference=5,
-    source=SOURCE + ", section 2.1 (read from its figure)",
+    source=SOURCE + ", section 2.1",
     fmt=".0f",
 )
 metrics.record("checkdata.l2.surviving_units", pressure["l2"].surviving_units, fmt=".0f")
@@ -134,8 +137,8 @@ metrics.record("checkdata.l2.surviving_units", pressure["l2"].surviving_units, f
 # - **L1.** The picture empties. The eight noise rows are white and most of rows 3 and 6 as
 #   well: the table's share of weights below :math:`10^{-3}` is almost all of them, the largest
 #   noise weight is below that threshold, and only the handful of hidden units counted under
-#   "units←any" still receive the answer. The article saw the same thing (five surviving
-#   units in its figure); our count is printed above. That is enough: one unit that adds
+#   "units←any" still receive the answer. The article saw the same thing (it counts five
+#   surviving units); our count is printed above. That is enough: one unit that adds
 #   inputs 3 and 6 can carry the whole decision. L1 pushes every weight towards zero by the
 #   same fixed amount per step however small it already is, so a weight the data does not
 #   defend goes all the way down. Strictly, none is exactly 0.0 (the "exact 0" column): each
@@ -196,23 +199,26 @@ metrics.record(
 # with a higher rate, and their mean :math:`|w|` in the table grows, while the noise weights
 # still shrink. With half of the units missing at any moment, each surviving unit has to
 # carry the answer on its own, so every unit learns to read inputs 3 and 6 strongly: the
-# network builds redundancy instead of economy. No weight is removed; no unit is dropped
-# from the picture.
+# network builds redundancy instead of economy. Nothing is cut off: all 30 hidden units
+# still receive inputs 3 and 6.
 #
 # Histograms make the difference in shape plain. Below, all 300 first-layer weights (signed,
 # not magnitudes) of the networks trained without pressure, with L2 and with dropout 0.5,
-# counted on the same bins:
+# counted on the same bins; the counts are on a logarithmic axis so that the few large
+# weights stay visible next to the many small ones.
 
 plot.weight_histograms(
     {"no penalty": kernels["none"], "L2": kernels["l2"], "dropout 0.5": kernels["dropout"]},
     bins=60,
-    suptitle="First-layer weights: L2 squeezes them towards zero, dropout widens the tails",
+    log=True,
+    suptitle="First-layer weights: L2 squeezes them all, dropout keeps a few large ones",
 )
 
 # %%
 # L2 squeezes the whole distribution into a narrow peak around zero: every weight pays the
-# penalty, so every weight shrinks. Dropout leaves the central mass (the noise weights) about
-# as narrow as without a penalty but pushes the tails outwards: the informative weights grow.
+# penalty, so every weight shrinks, the largest ones included. Dropout also gathers most
+# weights near zero (the noise weights shrink, though less than under L2) but pushes the
+# tails outwards, beyond those of the unpenalised network: the informative weights grow.
 # Both fight over-fitting, but a penalty does it by making the weights small, dropout by
 # making the units independent of each other.
 #
@@ -270,10 +276,10 @@ plot.before_after_histograms(
 # The article found that a very narrow start keeps the network from learning properly. In our
 # runs it costs time, not the result: with momentum SGD and 15 epochs, all three spreads reach
 # the accuracies printed above, and the narrowest start loses part of its first epoch only.
-# With a smaller learning rate, plain SGD or fewer epochs the lag grows and can look like a
-# failure; a spread so small that the gradients underflow would be one. The article's other
-# finding holds: the spread of the weights changes surprisingly little during training, so the
-# starting spread stays visible in the trained network.
+# The lag grows when the steps are smaller (plain SGD without momentum, a lower learning
+# rate), which is how a short training can make a narrow start look like a failure. The
+# article's other finding holds: the spread of the weights changes surprisingly little during
+# training, so the starting spread stays visible in the trained network.
 #
 # What to take away
 # -----------------

@@ -14,6 +14,7 @@ from explainer.plot.weights import (
     WeightMaps,
     before_after_histograms,
     magnitude_norm,
+    mean_abs_limits,
     weight_histograms,
     weight_maps,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "before_after_histograms",
     "feature_pairs",
     "magnitude_norm",
+    "mean_abs_limits",
     "symmetric_norm",
     "tile_grid",
     "weight_histograms",

@@ -35,7 +35,7 @@ def feature_pairs(
     n: int = 1500,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 10,
+    fontsize: float = 11,
 ) -> FeaturePairs:
     """One scatter panel per pair of (0-based) feature indices, points coloured by class.
 

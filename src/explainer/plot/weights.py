@@ -31,6 +31,7 @@ __all__ = [
     "WeightMaps",
     "before_after_histograms",
     "magnitude_norm",
+    "mean_abs_limits",
     "weight_histograms",
     "weight_maps",
 ]
@@ -70,6 +71,20 @@ def magnitude_norm(
     if log:
         return LogNorm(vmin=floor, vmax=max(peak, floor * 10))
     return Normalize(vmin=0.0, vmax=peak)
+
+
+def mean_abs_limits(kernels: Iterable[np.ndarray], *, log: bool = False) -> tuple[float, float]:
+    """A bar-axis range that fits the mean ``|w|`` per input (row) of every kernel.
+
+    Pass it as ``bar_limits`` to every :func:`weight_maps` call that should compare.
+    """
+    means = [np.abs(np.asarray(k, dtype=np.float64)).mean(axis=1) for k in kernels]
+    top = max((float(m.max()) for m in means if m.size), default=1.0) or 1.0
+    if not log:
+        return (0.0, top * 1.08)
+    positive = [float(m[m > 0].min()) for m in means if np.any(m > 0)]
+    low = min(positive, default=top / 10)
+    return (float(10 ** np.floor(np.log10(low))), float(10 ** np.ceil(np.log10(top))))
 
 
 @dataclass
@@ -120,7 +135,7 @@ def weight_maps(
     fig: Figure | SubFigure | None = None,
     colorbar: bool = True,
     suptitle: str | None = None,
-    fontsize: float = 10,
+    fontsize: float = 11,
 ) -> WeightMaps:
     """Heat maps of dense kernels (inputs as rows) with the mean ``|w|`` per input under each.
 
@@ -154,17 +169,15 @@ def weight_maps(
         else:
             norm = magnitude_norm(mats.values(), log=log)
     means = {name: np.abs(k).mean(axis=1) for name, k in mats.items()}
+    needed = mean_abs_limits(mats.values(), log=log)
     if bar_limits is None:
-        top = max(float(m.max()) for m in means.values()) or 1.0
-        if log:
-            low = min(float(m[m > 0].min()) if np.any(m > 0) else top for m in means.values())
-            bar_limits = (10 ** np.floor(np.log10(low)), 10 ** np.ceil(np.log10(top)))
-        else:
-            bar_limits = (0.0, top * 1.08)
+        bar_limits = needed
+    else:  # never clip a bar: widen a reused range if these kernels need more
+        bar_limits = (min(bar_limits[0], needed[0]), max(bar_limits[1], needed[1]))
 
     n = len(mats)
     if fig is None:
-        fig = plt.figure(figsize=(3.3 * n + (0.9 if colorbar else 0.2), 4.6), layout="constrained")
+        fig = plt.figure(figsize=(3.1 * n + (0.9 if colorbar else 0.2), 4.8), layout="constrained")
     grid = fig.add_gridspec(2, n, height_ratios=(1.5, 1.0))
     cmap = WEIGHT_CMAP if signed else MAGNITUDE_CMAP
     panels: dict[str, WeightMapPanel] = {}
@@ -258,8 +271,9 @@ def weight_histograms(
     log: bool = False,
     xlabel: str = "weight",
     title: str | None = None,
+    legend: bool = True,
     suptitle: str | None = None,
-    fontsize: float = 10,
+    fontsize: float = 11,
 ) -> WeightHistograms:
     """Histograms of weight arrays (any shape, flattened), overlaid or side by side.
 
@@ -269,8 +283,8 @@ def weight_histograms(
     layers whose weights live on different scales. ``log`` puts the counts on a log axis, so
     that a few large weights next to a spike of small ones stay visible.
 
-    ``ax``: one axes to overlay in (default: the current axes), or one axes per entry when
-    ``overlay=False`` (default: a new figure with a row of axes).
+    ``ax``: one axes to overlay in, or one axes per entry when ``overlay=False``; by default a
+    new figure.
     """
     if not weights:
         raise ValueError("weight_histograms needs at least one array")
@@ -278,7 +292,7 @@ def weight_histograms(
     colors = {name: HISTOGRAM_COLORS[i % len(HISTOGRAM_COLORS)] for i, name in enumerate(data)}
     if overlay:
         if ax is None:
-            axes = [plt.gca()]
+            axes = [plt.figure(figsize=(7.0, 3.8), layout="constrained").add_subplot()]
         elif isinstance(ax, Axes):
             axes = [ax]
         else:
@@ -331,8 +345,10 @@ def weight_histograms(
         a.tick_params(labelsize=fontsize - 1)
         a.grid(alpha=0.3)
         a.set_axisbelow(True)
+        if log:  # keep bins holding a single weight visible
+            a.set_ylim(bottom=0.6)
     axes[0].set_ylabel("count (log scale)" if log else "count", fontsize=fontsize)
-    if overlay and len(data) > 1:
+    if legend and overlay and len(data) > 1:
         axes[0].legend(fontsize=fontsize - 1, frameon=False)
     if title is not None:
         axes[0].set_title(title, fontsize=fontsize + 1)
@@ -350,7 +366,7 @@ def before_after_histograms(
     log: bool = True,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 10,
+    fontsize: float = 11,
 ) -> list[WeightHistograms]:
     """One panel per entry, each overlaying the weights before and after training.
 
@@ -358,7 +374,7 @@ def before_after_histograms(
     spreads do), with "before" and "after" on the same bins inside it.
     """
     if fig is None:
-        fig = plt.figure(figsize=(3.4 * len(pairs), 3.3), layout="constrained")
+        fig = plt.figure(figsize=(3.3 * len(pairs), 3.6), layout="constrained")
     axes = fig.subplots(1, len(pairs), squeeze=False)[0]
     out = []
     for a, (name, (before, after)) in zip(axes, pairs.items(), strict=True):
@@ -370,11 +386,16 @@ def before_after_histograms(
                 bins=bins,
                 log=log,
                 title=title,
+                legend=False,
                 fontsize=fontsize,
             )
         )
     for a in axes[1:]:
         a.set_ylabel("")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles, labels, loc="outside lower center", ncols=2, fontsize=fontsize, frameon=False
+    )
     if suptitle:
         fig.suptitle(suptitle, fontsize=fontsize + 2)
     return out
