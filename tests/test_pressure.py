@@ -91,7 +91,11 @@ def test_kernel_pressure_numbers():
     np.testing.assert_allclose(s.mean_abs_per_input[[3, 6]], [1.0 / 30, 0.6 / 30], rtol=1e-6)
     assert s.informative_to_noise == pytest.approx(s.mean_abs_informative / s.mean_abs_noise)
     table = probe.pressure_table({"hand": s}, [3, 6], {"hand": 1.0})
-    assert "units←3" in table and "100.00%" in table and table.count("\n") == 1
+    lines = table.splitlines()
+    assert lines[0].split() == ["hand"]
+    assert "units ← input 3" in table and "100.00%" in table and len(lines) == 11
+    union = next(x for x in lines if x.startswith("units ← 3 or 6"))
+    assert union.split()[-1] == "4"
 
 
 def test_probe_rejects_non_matrices():

@@ -223,35 +223,31 @@ def pressure_table(
     informative: Sequence[int],
     accuracy: dict[str, float] | None = None,
 ) -> str:
-    """A plain-text table of :func:`kernel_pressure` results, one row per variant."""
+    """A plain-text table of :func:`kernel_pressure` results, one column per variant.
+
+    Variants go across and measures down, so the table stays narrow enough for a book page.
+    """
     rows = list(informative)
     thr = next(iter(summaries.values())).threshold if summaries else 1e-3
-    head = ["variant"]
+    any_label = "units ← " + " or ".join(str(i) for i in rows)
+    table: list[list[str]] = [["", *summaries]]
     if accuracy is not None:
-        head.append("accuracy")
-    head += [f"|w|<{thr:g}", "exact 0"]
-    head += [f"units←{i}" for i in rows]
-    head += ["units←any", "mean|w| inf.", "mean|w| noise", "max|w| noise", "inf./noise"]
-    lines = [head]
-    for name, s in summaries.items():
-        cells = [name]
-        if accuracy is not None:
-            cells.append(f"{accuracy[name]:.2%}")
-        cells += [f"{s.share_below:.1%}", str(s.exact_zeros)]
-        cells += [str(int(s.units_per_input[i])) for i in rows]
-        cells += [
-            str(s.surviving_units),
-            f"{s.mean_abs_informative:.4f}",
-            f"{s.mean_abs_noise:.2e}",
-            f"{s.max_abs_noise:.2e}",
-            f"{s.informative_to_noise:.0f}×",
-        ]
-        lines.append(cells)
-    widths = [max(len(r[c]) for r in lines) for c in range(len(head))]
+        table.append(["test accuracy", *(f"{accuracy[n]:.2%}" for n in summaries)])
+    vals = list(summaries.values())
+    table.append([f"share |w| < {thr:g}", *(f"{s.share_below:.1%}" for s in vals)])
+    table.append(["weights exactly 0", *(str(s.exact_zeros) for s in vals)])
+    for i in rows:
+        table.append([f"units ← input {i}", *(str(int(s.units_per_input[i])) for s in vals)])
+    table.append([any_label, *(str(s.surviving_units) for s in vals)])
+    table.append(["mean |w| informative", *(f"{s.mean_abs_informative:.4f}" for s in vals)])
+    table.append(["mean |w| noise", *(f"{s.mean_abs_noise:.2e}" for s in vals)])
+    table.append(["max |w| noise", *(f"{s.max_abs_noise:.2e}" for s in vals)])
+    table.append(["informative / noise", *(f"{s.informative_to_noise:.0f}×" for s in vals)])
+    widths = [max(len(r[c]) for r in table) for c in range(len(table[0]))]
     out = []
-    for r in lines:
+    for r in table:
         cells = [
             c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(r, widths, strict=True))
         ]
-        out.append("  ".join(cells))
+        out.append("  ".join(cells).rstrip())
     return "\n".join(out)

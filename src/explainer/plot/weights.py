@@ -177,7 +177,7 @@ def weight_maps(
 
     n = len(mats)
     if fig is None:
-        fig = plt.figure(figsize=(3.1 * n + (0.9 if colorbar else 0.2), 4.8), layout="constrained")
+        fig = plt.figure(figsize=(2.6 * n + (0.8 if colorbar else 0.2), 4.4), layout="constrained")
     grid = fig.add_gridspec(2, n, height_ratios=(1.5, 1.0))
     cmap = WEIGHT_CMAP if signed else MAGNITUDE_CMAP
     panels: dict[str, WeightMapPanel] = {}
@@ -374,7 +374,7 @@ def before_after_histograms(
     spreads do), with "before" and "after" on the same bins inside it.
     """
     if fig is None:
-        fig = plt.figure(figsize=(3.3 * len(pairs), 3.6), layout="constrained")
+        fig = plt.figure(figsize=(2.9 * len(pairs), 3.7), layout="constrained")
     axes = fig.subplots(1, len(pairs), squeeze=False)[0]
     out = []
     for a, (name, (before, after)) in zip(axes, pairs.items(), strict=True):
