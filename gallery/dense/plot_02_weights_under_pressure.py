@@ -86,9 +86,9 @@ metrics.record("checkdata.dropout_0.2.accuracy", accuracy["dropout_0.2"])
 # No penalty, L1, L2: the weight matrices
 # ---------------------------------------
 # Each column below is one trained network. The top panel is its first-layer weight matrix
-# as magnitudes |w|: one row per input (0 to 9, the informative 3 and 6 in orange), one
+# as magnitudes \|w\|: one row per input (0 to 9, the informative 3 and 6 in orange), one
 # column per hidden unit; white is zero, dark is large. The bars under it give each input's
-# mean |w| over the 30 hidden units. The columns share one colour scale and one bar axis, so
+# mean \|w\| over the 30 hidden units. The columns share one colour scale and one bar axis, so
 # a colour or a bar height means the same weight in all of them (and in the dropout figure
 # further down, which reuses both).
 
@@ -105,7 +105,7 @@ maps = plot.weight_maps(
 
 # %%
 # The numbers behind the pictures. A hidden unit counts as connected to an input when their
-# weight has |w| ≥ 0.001; "units ← 3 or 6" counts the hidden units that still receive at
+# weight has \|w\| ≥ 0.001; "units ← 3 or 6" counts the hidden units that still receive at
 # least one of the two informative inputs.
 
 pressure = {k: probe.kernel_pressure(w, informative) for k, w in kernels.items()}
@@ -190,7 +190,7 @@ metrics.record(
 
 # %%
 # Dropout does the opposite of a penalty to the useful weights: rows 3 and 6 get *darker*
-# as the rate rises, and their mean |w| in the table grows, while the noise weights still
+# as the rate rises, and their mean \|w\| in the table grows, while the noise weights still
 # shrink. With half of the units missing at any moment, each unit has to be able to carry
 # the answer without its partners, so every unit learns to read inputs 3 and 6 strongly:
 # the network builds redundancy instead of economy. Nothing is cut off: all 30 hidden units
@@ -234,7 +234,7 @@ for sigma, recipe in models.checkdata_init_spreads((0.001, 0.05, 1.0)).items():
     acc = probe.predict(run.model, test.x).accuracy(test.y)
     key = f"σ = {sigma:g}"
     pairs[key] = (before, after)
-    spread_titles[key] = f"{key}: test accuracy {acc:.1%}"
+    spread_titles[key] = f"{key}\ntest accuracy {acc:.1%}"
     epochs_1_3 = " ".join(f"{a:.1%}" for a in run.history["accuracy"][:3])
     print(f"{key:9s} std of the weights before {before.std():.4f}, after {after.std():.4f}")
     print(f"{'':9s} training accuracy in epochs 1, 2, 3: {epochs_1_3}")
