@@ -193,6 +193,22 @@ def test_before_after_histograms_and_feature_pairs():
     assert sum(len(s.get_offsets()) for s in fp.scatters[0]) == 200
 
 
+def test_input_maps_fold_means_into_images():
+    k = np.zeros((16, 3))
+    k[5] = [0.3, -0.3, 0.0]  # pixel (1, 1): mean |w| 0.2
+    k[0] = 1e-6
+    maps = plot.input_maps({"a": k, "b": 2 * k}, (4, 4), suptitle="Pixels")
+    img = maps.images["a"].get_array()
+    assert img.shape == (4, 4) and img[1, 1] == pytest.approx(0.2)
+    assert maps.images["b"].norm is maps.norm and maps.norm.vmax == pytest.approx(0.4)
+    assert maps.images["a"].get_cmap().name == plot.MAGNITUDE_CMAP
+    log = plot.input_maps({"a": k}, (4, 4), log=True)
+    assert isinstance(log.norm, LogNorm)
+    assert log.images["a"].get_array().min() == pytest.approx(1e-4)  # zeros shown at the floor
+    with pytest.raises(ValueError):
+        plot.input_maps({"a": k}, (3, 3))
+
+
 # --- recipes -----------------------------------------------------------------------------------
 
 
@@ -208,6 +224,9 @@ def test_checkdata_recipes():
     assert cfg == {"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.001}}
     with pytest.raises(ValueError):
         models.checkdata_mlp(penalty="l3")
+    mp = models.mnist_pressure("l1")
+    assert mp.layers[2][1]["kernel_regularizer"]["config"] == {"l1": models.MNIST_PENALTIES["l1"]}
+    assert models.mnist_pressure().to_json() != mp.to_json()
 
 
 def test_checkdata_recipe_builds_with_penalty_and_spread():

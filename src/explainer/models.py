@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHECKDATA_OPTIMIZER",
     "CHECKDATA_PENALTIES",
+    "MNIST_PENALTIES",
     "Recipe",
     "build",
     "checkdata_init_spreads",
@@ -32,6 +33,7 @@ __all__ = [
     "cifar_softmax",
     "mnist_cnn",
     "mnist_hidden10",
+    "mnist_pressure",
     "mnist_softmax",
 ]
 
@@ -306,3 +308,42 @@ def checkdata_init_spreads(
 ) -> dict[float, Recipe]:
     """The unregularised network started from normal weights of each spread."""
     return {s: checkdata_mlp(init_stddev=s, seed=seed) for s in stddevs}
+
+
+MNIST_PENALTIES: dict[str, float] = {"l1": 1e-4, "l2": 1e-3}
+"""Penalty strengths for :func:`mnist_pressure`: 784 inputs need a gentler L1 than 10."""
+
+
+def mnist_pressure(penalty: str | None = None, seed: int = 0) -> Recipe:
+    """784 → 30 (ReLU) → 10 softmax with an optional L1/L2 penalty on the first kernel.
+
+    The check-data network scaled up to MNIST pixels, trained the same way (SGD with
+    momentum), to see the penalties on real inputs.
+    """
+    hidden: dict[str, Any] = {"units": 30, "activation": "relu", "name": "hidden"}
+    name = "mnist_pressure"
+    if penalty is not None:
+        if penalty not in MNIST_PENALTIES:
+            raise ValueError(f"penalty must be 'l1', 'l2' or None, got {penalty!r}")
+        hidden["kernel_regularizer"] = {
+            "class_name": penalty.upper(),
+            "config": {penalty: MNIST_PENALTIES[penalty]},
+        }
+        name += f"_{penalty}"
+    return Recipe(
+        name=name,
+        input_shape=(28, 28, 1),
+        layers=(
+            _SCALE,
+            ("Flatten", {"name": "flatten"}),
+            ("Dense", hidden),
+            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
+        ),
+        optimizer={
+            "class_name": CHECKDATA_OPTIMIZER["class_name"],
+            "config": dict(CHECKDATA_OPTIMIZER["config"]),
+        },
+        epochs=5,
+        batch_size=128,
+        seed=seed,
+    )

@@ -26,10 +26,12 @@ from explainer.plot.grids import WEIGHT_CMAP, symmetric_norm
 __all__ = [
     "HISTOGRAM_COLORS",
     "MAGNITUDE_CMAP",
+    "InputMaps",
     "WeightHistograms",
     "WeightMapPanel",
     "WeightMaps",
     "before_after_histograms",
+    "input_maps",
     "magnitude_norm",
     "mean_abs_limits",
     "weight_histograms",
@@ -399,3 +401,69 @@ def before_after_histograms(
     if suptitle:
         fig.suptitle(suptitle, fontsize=fontsize + 2)
     return out
+
+
+@dataclass
+class InputMaps:
+    """What :func:`input_maps` drew."""
+
+    figure: Figure | SubFigure
+    axes: dict[str, Axes]
+    images: dict[str, AxesImage]
+    norm: Normalize
+    """The colour scale shared by all panels."""
+    colorbar: Colorbar | None = None
+
+
+def input_maps(
+    kernels: Mapping[str, np.ndarray],
+    image_shape: tuple[int, int],
+    *,
+    norm: Normalize | None = None,
+    log: bool = False,
+    floor: float = 1e-4,
+    titles: Mapping[str, str] | None = None,
+    fig: Figure | SubFigure | None = None,
+    colorbar: bool = True,
+    suptitle: str | None = None,
+    fontsize: float = 11,
+) -> InputMaps:
+    """Each kernel's mean ``|w|`` per input, folded back into the input image's shape.
+
+    The image version of the bars under :func:`weight_maps`: for a first layer that reads
+    pixels, it shows which pixels the layer still listens to. All panels share one scale.
+    """
+    if not kernels:
+        raise ValueError("input_maps needs at least one kernel")
+    means = {}
+    for name, k in kernels.items():
+        k = np.abs(np.asarray(k, dtype=np.float64))
+        if k.ndim != 2 or k.shape[0] != int(np.prod(image_shape)):
+            raise ValueError(f"kernel {name!r} of shape {k.shape} does not fit {image_shape}")
+        means[name] = k.mean(axis=1).reshape(image_shape)
+    if norm is None:
+        peak = max(float(m.max()) for m in means.values()) or 1.0
+        norm = LogNorm(vmin=floor, vmax=max(peak, floor * 10)) if log else Normalize(0.0, peak)
+    n = len(means)
+    if fig is None:
+        fig = plt.figure(figsize=(2.5 * n + (0.9 if colorbar else 0.2), 3.0), layout="constrained")
+    axes_row = fig.subplots(1, n, squeeze=False)[0]
+    axes: dict[str, Axes] = {}
+    images: dict[str, AxesImage] = {}
+    for ax, (name, m) in zip(axes_row, means.items(), strict=True):
+        shown = np.maximum(m, norm.vmin) if isinstance(norm, LogNorm) else m
+        images[name] = ax.imshow(shown, cmap=MAGNITUDE_CMAP, norm=norm, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(titles.get(name, name) if titles is not None else name, fontsize=fontsize)
+        axes[name] = ax
+    cbar = None
+    if colorbar:
+        cbar = fig.colorbar(
+            next(iter(images.values())), ax=list(axes.values()), shrink=0.85, aspect=15, pad=0.02
+        )
+        cbar.set_label("mean |w| per pixel", fontsize=fontsize - 1)
+        cbar.ax.tick_params(labelsize=fontsize - 1)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=fontsize + 1)
+    return InputMaps(figure=fig, axes=axes, images=images, norm=norm, colorbar=cbar)
