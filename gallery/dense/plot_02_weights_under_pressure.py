@@ -293,18 +293,16 @@ for penalty in (None, "l1", "l2"):
     w = probe.layer_weights(run.model, "hidden").kernel
     mnist_kernels[name] = w
     cut = float(np.mean(probe.units_per_input(w) == 0))
-    print(
-        f"{name:5s} test accuracy {acc:.2%}; pixels no hidden unit listens to: {cut:.1%}; "
-        f"mean |w| on blank pixels {np.abs(w[blank]).mean():.1e}, "
-        f"on the others {np.abs(w[~blank]).mean():.1e}"
-    )
+    print(f"{name}: test accuracy {acc:.2%}, pixels no hidden unit listens to {cut:.1%}")
+    print(f"  mean |w| on blank pixels {np.abs(w[blank]).mean():.1e}", end=", ")
+    print(f"on the others {np.abs(w[~blank]).mean():.1e}")
     metrics.record(f"mnist_pressure.{name}.test_accuracy", acc)
     if name == "l1":
         metrics.record("mnist_pressure.l1.share_pixels_cut", cut)
 print("penalty strengths:", models.MNIST_PENALTIES)
 start = probe.layer_weights(training.initial_model(models.mnist_pressure()), "hidden").kernel
 moved = np.abs(mnist_kernels["none"][blank] - start[blank]).max()
-print(f"no penalty: largest change of a blank pixel's weight during training: {moved}")
+print(f"no penalty: largest change of a blank pixel's weight in training: {moved}")
 
 plot.input_maps(
     mnist_kernels,
