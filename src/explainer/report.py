@@ -759,8 +759,8 @@ def _plot_function(name: str) -> Callable[..., Any] | None:
 
     TODO(report): the figures come from chapter branches (filters: ``filters_grid``,
     ``feature_maps``, ``mistakes_grid``; templates: ``ConfusionExamplesDisplay``,
-    ``template_grid``; pressure: ``weight_histograms``). Once all are merged into main, call
-    them directly and delete this lookup.
+    ``template_grid``). Once they are merged into main, call them directly and delete this
+    lookup (``weight_histograms`` from the pressure branch is merged and called directly).
     """
     from explainer import plot
 
@@ -835,7 +835,7 @@ def _draw(
     progress: Progress,
 ) -> dict[str, Any]:
     """Every figure of the report; returns their descriptions for the page and JSON."""
-    from explainer import probe
+    from explainer import plot, probe
 
     model: keras.Model = ctx["model"]
     data: ReportData = ctx["data"]
@@ -1002,10 +1002,9 @@ def _draw(
         update(done)
 
         # Weight histograms per layer (weights-under-pressure chapter).
-        histograms = _plot_function("weight_histograms")
         kernels = ctx["kernels"]
         out["weights"] = None
-        if kernels and histograms is not None:
+        if kernels:
             with figs.section("the weight histograms"):
                 import matplotlib.pyplot as plt
 
@@ -1016,7 +1015,7 @@ def _draw(
                 for extra in axes[len(kernels) :]:
                     extra.remove()
                 alt = "Histograms of the weights of each layer, each on its own scale"
-                histograms(
+                plot.weight_histograms(
                     kernels,
                     ax=list(axes[: len(kernels)]),
                     overlay=False,
@@ -1024,8 +1023,6 @@ def _draw(
                     fontsize=9,
                 )
                 out["weights"] = figs.save(fig, "weights", alt, "weights")
-        elif kernels:
-            figs.notes.append("Weight histograms need explainer.plot.weight_histograms.")
         done += 1
         update(done)
     return out
