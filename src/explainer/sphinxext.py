@@ -149,7 +149,8 @@ def _build_report_example(app: Any) -> None:
     folder = Path(app.config.explainer_report_dir) / "report-example"
     recipe_name = app.config.explainer_report_recipe
     folder.parent.mkdir(parents=True, exist_ok=True)
-    if not recipe_name or str(app.config.sphinx_gallery_conf.get("plot_gallery")) == "False":
+    gallery_conf = getattr(app.config, "sphinx_gallery_conf", None) or {}
+    if not recipe_name or str(gallery_conf.get("plot_gallery")) == "False":
         if not (folder / "index.html").is_file():
             folder.mkdir(exist_ok=True)
             (folder / "index.html").write_text(_REPORT_PLACEHOLDER, encoding="utf-8")
