@@ -7,6 +7,7 @@ sphinx-gallery reset function (as a dotted-path string, so the configuration sta
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,8 @@ def _build_report_example(app: Any) -> None:
     if (folder / "report.json").is_file() and stamp_file.is_file():
         if stamp_file.read_text().strip() == stamp:
             return
+    if folder.is_dir() and not (folder / "report.json").is_file():
+        shutil.rmtree(folder)  # the placeholder of a build without examples
     logger.info(f"explainer: writing the example report of {recipe_name} into {folder}")
     try:
         report.generate(trained.model, "mnist", folder)
