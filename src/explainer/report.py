@@ -563,7 +563,9 @@ class Progress:
         self._last = now
         frac = min(max(done / self._total, 0.0), 1.0)
         filled = round(frac * self.width)
-        bar = "█" * filled + "·" * (self.width - filled)
+        utf = (getattr(self.stream, "encoding", None) or "").lower().startswith("utf")
+        full, empty = ("█", "·") if utf else ("#", "-")
+        bar = full * filled + empty * (self.width - filled)
         self.stream.write(
             f"\r{self._label:<22} {bar} {frac:4.0%}  {done:,}/{self._total:,}".ljust(79)
         )
