@@ -43,8 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RELEASES_FILE = ROOT / "docs" / "releases.json"
 DEV = "dev"
 TAG_PREFIX = "v"
-# What the examples read and run: a release whose copy of these equals the working tree can
-# reuse the development build's executed gallery instead of running every example again.
+# What the examples read and run: a release whose copy of these equals the working tree (the
+# version number aside) reuses the development build's executed gallery instead of running
+# every example again.
 EXAMPLE_INPUTS = ("src", "gallery", "docs/conf.py", "pyproject.toml")
 RELEASES_ABOUT = (
     "Released versions of the book and the commit each was tagged at. "
@@ -277,12 +278,25 @@ def version_at(rev: str) -> str:
     return str(tomllib.loads(text)["project"]["version"])
 
 
+def project_table(pyproject_text: str) -> dict[str, Any]:
+    """pyproject.toml without ``[project] version``: what a release bump does not change."""
+    data = tomllib.loads(pyproject_text)
+    data.get("project", {}).pop("version", None)
+    return data
+
+
 def same_example_inputs(rev: str) -> bool:
-    """True when the working tree's example inputs equal the revision's (nothing untracked)."""
-    if git("diff", "--quiet", rev, "--", *EXAMPLE_INPUTS, check=False).returncode != 0:
+    """True when the working tree's example inputs equal the revision's, version number aside.
+
+    Then the development build's executed gallery is valid for that release too.
+    """
+    paths = [p for p in EXAMPLE_INPUTS if p != "pyproject.toml"]
+    if git("diff", "--quiet", rev, "--", *paths, check=False).returncode != 0:
         return False
-    untracked = git("ls-files", "--others", "--exclude-standard", "--", *EXAMPLE_INPUTS)
-    return not untracked.stdout.strip()
+    if git("ls-files", "--others", "--exclude-standard", "--", *paths).stdout.strip():
+        return False
+    then = project_table(git("show", f"{rev}:pyproject.toml").stdout)
+    return then == project_table((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
 # -- Building --------------------------------------------------------------------------------
