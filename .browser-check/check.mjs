@@ -121,15 +121,24 @@ async function startServer() {
 
 // -- One page -----------------------------------------------------------------------------------
 
-function watch(page, problems, { ignoreHead404 = false } = {}) {
+// Record what goes wrong while a page loads and runs. While switching versions (`switching`),
+// the theme's HEAD probe of a page that the other version lacks answers 404 (Chromium also logs
+// that to the console), and requests cut short by the navigation are aborted: both expected.
+function watch(page, problems, { switching = false } = {}) {
   page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
+    if (msg.type() !== "error") return;
+    if (switching && msg.text().startsWith("Failed to load resource")) return;
+    problems.push(`console error: ${msg.text()}`);
   });
   page.on("pageerror", (err) => problems.push(`uncaught exception: ${err.message}`));
-  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+  page.on("requestfailed", (req) => {
+    const error = req.failure()?.errorText;
+    if (switching && error === "net::ERR_ABORTED") return;
+    problems.push(`request failed: ${req.url()} (${error})`);
+  });
   page.on("response", (res) => {
     if (res.status() < 400) return;
-    if (ignoreHead404 && res.request().method() === "HEAD") return; // the switcher probing
+    if (switching && res.request().method() === "HEAD") return;
     problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
   });
 }
@@ -276,17 +285,28 @@ async function checkPage(context, origin, version, pagePath) {
   const page = await context.newPage();
   watch(page, problems);
   try {
+    const t = [Date.now()];
     await page.goto(`${origin}${base}${version}/${pagePath}`, { waitUntil: "load", timeout: 60000 });
+    t.push(Date.now());
     await checkSwitcherAndBanner(page, problems, version, pagePath);
     await checkImages(page, problems);
     await checkLinks(page, problems, origin);
     const isExample = await checkGallery(page, problems);
+    t.push(Date.now());
     await checkAxe(page, problems);
+    t.push(Date.now());
     if (!args["no-screenshots"] && (pagePath === "index.html" || isExample)) {
       const file = screenshotName(version, pagePath);
       fs.mkdirSync(path.dirname(file), { recursive: true });
+      // As a reader first sees it: from the top (sticky headers), nothing focused.
+      await page.evaluate(() => {
+        document.activeElement?.blur();
+        window.scrollTo(0, 0);
+      });
       await page.screenshot({ path: file, fullPage: true });
     }
+    t.push(Date.now());
+    if (process.env.BROWSER_CHECK_TIMING) console.log(`${version}/${pagePath}: ${t.slice(1).map((x, i) => x - t[i]).join(" ")} ms`);
   } catch (err) {
     problems.push(`check aborted: ${err.message.split("\n")[0]}`);
   } finally {
@@ -326,7 +346,7 @@ function switcherProbes(version) {
 async function checkSwitcherNavigation(context, origin, from, pagePath, to) {
   const problems = [];
   const page = await context.newPage();
-  watch(page, problems, { ignoreHead404: true });
+  watch(page, problems, { switching: true });
   const exists = pagesByVersion.get(to).includes(pagePath);
   const expected = `${origin}${base}${to}/${exists ? pagePath : ""}`;
   try {

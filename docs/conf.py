@@ -48,7 +48,7 @@ extensions = [
     "myst_nb",
     "sphinx_gallery.gen_gallery",
     "explainer.sphinxext",
-    "accessibility",
+    "html_fixes",
 ]
 exclude_patterns = [
     "_build",
@@ -108,7 +108,7 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "thumbnail_size": (320, 224),
-    "image_scrapers": ("matplotlib",),
+    "image_scrapers": ("html_fixes.matplotlib_scraper",),
     "matplotlib_animations": (True, "jshtml"),
     "capture_repr": ("_repr_html_",),
     "show_memory": False,
