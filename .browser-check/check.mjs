@@ -10,6 +10,8 @@
 // "serious" or "critical". Then checks that choosing another version in the switcher opens the
 // same page there (or that version's root when the page does not exist in it). Full-page
 // screenshots of each version's index and gallery examples go to SITE/_screenshots/.
+// Options: --jobs N (pages at once, default 2), --no-screenshots; BROWSER_CHECK_TIMING=1 prints
+// per page the milliseconds spent loading, checking, in axe-core and on the screenshot.
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -429,7 +431,7 @@ try {
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   console.log(
-    `browser: ${checks.length - 1} pages in ${versions.length} versions (${versions.join(", ")}), ` +
+    `browser: ${checks.length - 1} pages in ${versions.length} version${versions.length === 1 ? "" : "s"} (${versions.join(", ")}), ` +
       `${navigations.length} switcher navigations, ${failures} failures, ${seconds} s` +
       (args["no-screenshots"] ? "" : `; screenshots in ${path.relative(process.cwd(), SHOTS) || SHOTS}`),
   );
