@@ -127,7 +127,7 @@ html_static_path = ["_static"]
 templates_path = ["_templates"]
 html_css_files = ["explainer.css"]
 html_favicon = "_static/favicon.svg"
-html_last_updated_fmt = ""
+html_last_updated_fmt = None  # no build date: the same sources give the same pages
 html_show_sourcelink = False
 
 html_theme_options = {

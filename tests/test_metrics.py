@@ -81,3 +81,11 @@ def test_build_writes_metrics_json(metrics_dir, tmp_path):
     (row,) = data["metrics"]
     assert row["name"] == "demo.accuracy" and row["value"] == 0.9
     assert set(row) == {"example", "name", "value", "reference", "source"}
+
+
+def test_table_formats_accuracies_as_percent_and_ratios_as_numbers():
+    assert sphinxext._fmt(0.9255, "mnist_softmax.test_accuracy") == "92.55 %"
+    assert sphinxext._fmt(0.987, "checkdata.l1.share_below_1e-3") == "98.70 %"
+    assert sphinxext._fmt(0.16, "checkdata.l1.mean_noise") == "0.16"
+    assert sphinxext._fmt(376.0, "checkdata.l1.informative_to_noise") == "376"
+    assert sphinxext._fmt(None, "x") == "—"

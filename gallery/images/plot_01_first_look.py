@@ -23,7 +23,7 @@ with :mod:`explainer.plot`.
 from explainer import datasets, metrics, models, plot, probe, training
 
 mnist = datasets.load_mnist()
-print(f"train: {mnist.x_train.shape}, test: {mnist.x_test.shape}, classes: {mnist.n_classes}")
+print(f"train {mnist.x_train.shape}, test {mnist.x_test.shape}")
 
 plot.tile_grid(
     mnist.x_train[:40],

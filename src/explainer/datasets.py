@@ -20,14 +20,17 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "CHECKDATA_INFORMATIVE",
     "CIFAR10_CLASSES",
     "DATA_DIR_ENV",
     "MNIST_CLASSES",
+    "CheckData",
     "DataError",
     "ImageData",
     "array_sha256",
     "load_cifar10",
     "load_mnist",
+    "make_checkdata",
 ]
 
 DATA_DIR_ENV = "EXPLAINER_DATA_DIR"
@@ -225,3 +228,60 @@ def load_mnist() -> ImageData:
 def load_cifar10() -> ImageData:
     """The 60,000 CIFAR-10 photos: 50,000 train and 10,000 test, shape (N, 32, 32, 3), uint8."""
     return _cached("cifar10", os.environ.get(DATA_DIR_ENV))
+
+
+# --- Check data: a toy set whose answer sits in two known inputs ------------------------------
+
+CHECKDATA_INFORMATIVE: tuple[int, int] = (3, 6)
+"""0-based indices of the two inputs that carry the label in :func:`make_checkdata`."""
+
+
+@dataclass(frozen=True, eq=False)
+class CheckData:
+    """Tabular samples with a known answer: which inputs matter is part of the data set."""
+
+    x: np.ndarray
+    """(n, n_features) float32 inputs."""
+    y: np.ndarray
+    """(n,) int64 labels, 0 or 1."""
+    informative: tuple[int, ...]
+    """0-based indices of the inputs the label can be read from; all others are noise."""
+    seed: int
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def noise(self) -> tuple[int, ...]:
+        """0-based indices of the pure-noise inputs."""
+        return tuple(i for i in range(self.n_features) if i not in self.informative)
+
+
+def make_checkdata(n: int = 10_000, seed: int = 0) -> CheckData:
+    """``n`` samples of 10 inputs whose label is the sum of inputs 3 and 6 (0-based).
+
+    The rule, exactly: draw the label ``y`` from {0, 1} with equal odds and a hidden number
+    ``u`` uniformly from [-1, 1]; set ``x[3] = y/2 + u`` and ``x[6] = y/2 - u``, so that
+    ``x[3] + x[6] == y`` (up to float32 rounding, well below 1e-6). Every other input is drawn
+    uniformly from [-1, 1] independently of everything else: pure noise. Neither informative
+    input decides the label alone (each overlaps between the classes); their sum always does,
+    so a network that finds inputs 3 and 6 can reach 100 % accuracy and has no reason to use
+    the other eight. Different seeds give independent samples (use one for training, another
+    for testing).
+    """
+    if n < 1:
+        raise ValueError(f"n must be positive, got {n}")
+    rng = np.random.default_rng(seed)
+    n_features = 10
+    a, b = CHECKDATA_INFORMATIVE
+    x = rng.uniform(-1.0, 1.0, size=(n, n_features))
+    y = rng.integers(0, 2, size=n)
+    u = rng.uniform(-1.0, 1.0, size=n)
+    x[:, a] = y / 2 + u
+    x[:, b] = y / 2 - u
+    x = x.astype(np.float32)
+    y = y.astype(np.int64)
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return CheckData(x=x, y=y, informative=CHECKDATA_INFORMATIVE, seed=seed)

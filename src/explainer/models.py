@@ -20,13 +20,20 @@ if TYPE_CHECKING:
     import keras
 
 __all__ = [
+    "CHECKDATA_OPTIMIZER",
+    "CHECKDATA_PENALTIES",
+    "MNIST_PENALTIES",
     "Recipe",
     "build",
+    "checkdata_init_spreads",
+    "checkdata_mlp",
+    "checkdata_variants",
     "cifar10_quick",
     "cifar_hidden",
     "cifar_softmax",
     "mnist_cnn",
     "mnist_hidden10",
+    "mnist_pressure",
     "mnist_softmax",
 ]
 
@@ -214,6 +221,129 @@ def cifar10_quick(seed: int = 0) -> Recipe:
             ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
         ),
         epochs=8,
+        batch_size=128,
+        seed=seed,
+    )
+
+
+# --- Check data MLP (chapter "Weights under pressure") -----------------------------------------
+
+CHECKDATA_OPTIMIZER: dict[str, Any] = {
+    "class_name": "sgd",
+    "config": {"learning_rate": 0.05, "momentum": 0.9},
+}
+"""Plain SGD with momentum: with it an L1 penalty drives unused weights to (practically) zero
+and a tiny initial spread shows its slow start; Adam's per-weight step sizes blur both."""
+
+CHECKDATA_PENALTIES: dict[str, float] = {"l1": 3e-3, "l2": 1e-3}
+"""Default strengths: the strongest of a few tried that still reach 100 % test accuracy."""
+
+
+def checkdata_mlp(
+    *,
+    penalty: str | None = None,
+    strength: float | None = None,
+    dropout: float = 0.0,
+    init_stddev: float | None = None,
+    epochs: int = 15,
+    seed: int = 0,
+) -> Recipe:
+    """10 → 30 (ReLU) → 2 softmax for :func:`explainer.datasets.make_checkdata`.
+
+    ``penalty`` (``"l1"`` or ``"l2"``) regularises the first layer's kernel only, the weights
+    the chapter looks at; ``dropout`` drops hidden units during training; ``init_stddev`` draws
+    both kernels from a normal distribution with that spread (default: Glorot uniform).
+    """
+    name = "checkdata_mlp"
+    hidden: dict[str, Any] = {"units": 30, "activation": "relu", "name": "hidden"}
+    output: dict[str, Any] = {"units": 2, "activation": "softmax", "name": "output"}
+    if penalty is not None:
+        if penalty not in CHECKDATA_PENALTIES:
+            raise ValueError(f"penalty must be 'l1', 'l2' or None, got {penalty!r}")
+        value = CHECKDATA_PENALTIES[penalty] if strength is None else float(strength)
+        hidden["kernel_regularizer"] = {
+            "class_name": penalty.upper(),
+            "config": {penalty: value},
+        }
+        name += f"_{penalty}"
+    if init_stddev is not None:
+        for layer in (hidden, output):
+            layer["kernel_initializer"] = {
+                "class_name": "RandomNormal",
+                "config": {"mean": 0.0, "stddev": float(init_stddev)},
+            }
+        name += f"_init{init_stddev:g}"
+    layers: list[LayerSpec] = [("Dense", hidden)]
+    if dropout:
+        layers.append(("Dropout", {"rate": float(dropout), "name": "dropout"}))
+        name += f"_dropout{dropout:g}"
+    layers.append(("Dense", output))
+    return Recipe(
+        name=name,
+        input_shape=(10,),
+        layers=tuple(layers),
+        optimizer={
+            "class_name": CHECKDATA_OPTIMIZER["class_name"],
+            "config": dict(CHECKDATA_OPTIMIZER["config"]),
+        },
+        epochs=epochs,
+        batch_size=32,
+        seed=seed,
+    )
+
+
+def checkdata_variants(seed: int = 0) -> dict[str, Recipe]:
+    """The chapter's five pressures on the same network, keyed by the name used in metrics."""
+    return {
+        "none": checkdata_mlp(seed=seed),
+        "l1": checkdata_mlp(penalty="l1", seed=seed),
+        "l2": checkdata_mlp(penalty="l2", seed=seed),
+        "dropout_0.2": checkdata_mlp(dropout=0.2, seed=seed),
+        "dropout": checkdata_mlp(dropout=0.5, seed=seed),
+    }
+
+
+def checkdata_init_spreads(
+    stddevs: tuple[float, ...] = (0.001, 0.05, 1.0), seed: int = 0
+) -> dict[float, Recipe]:
+    """The unregularised network started from normal weights of each spread."""
+    return {s: checkdata_mlp(init_stddev=s, seed=seed) for s in stddevs}
+
+
+MNIST_PENALTIES: dict[str, float] = {"l1": 1e-4, "l2": 1e-3}
+"""Penalty strengths for :func:`mnist_pressure`: 784 inputs need a gentler L1 than 10."""
+
+
+def mnist_pressure(penalty: str | None = None, seed: int = 0) -> Recipe:
+    """784 → 30 (ReLU) → 10 softmax with an optional L1/L2 penalty on the first kernel.
+
+    The check-data network scaled up to MNIST pixels, trained the same way (SGD with
+    momentum), to see the penalties on real inputs.
+    """
+    hidden: dict[str, Any] = {"units": 30, "activation": "relu", "name": "hidden"}
+    name = "mnist_pressure"
+    if penalty is not None:
+        if penalty not in MNIST_PENALTIES:
+            raise ValueError(f"penalty must be 'l1', 'l2' or None, got {penalty!r}")
+        hidden["kernel_regularizer"] = {
+            "class_name": penalty.upper(),
+            "config": {penalty: MNIST_PENALTIES[penalty]},
+        }
+        name += f"_{penalty}"
+    return Recipe(
+        name=name,
+        input_shape=(28, 28, 1),
+        layers=(
+            _SCALE,
+            ("Flatten", {"name": "flatten"}),
+            ("Dense", hidden),
+            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
+        ),
+        optimizer={
+            "class_name": CHECKDATA_OPTIMIZER["class_name"],
+            "config": dict(CHECKDATA_OPTIMIZER["config"]),
+        },
+        epochs=5,
         batch_size=128,
         seed=seed,
     )

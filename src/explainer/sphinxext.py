@@ -33,12 +33,14 @@ def reset_example(gallery_conf: dict[str, Any], fname: str, when: str = "before"
         metrics.set_current_example(None, clear=False)
 
 
-def _fmt(value: float | None) -> str:
+def _fmt(value: float | None, name: str = "") -> str:
+    """Accuracies and shares as percentages, everything else as a plain number."""
     if value is None:
         return "—"
-    if 0 <= value <= 1:
+    last = name.rsplit(".", 1)[-1]
+    if ("accuracy" in last or last.startswith("share")) and 0 <= value <= 1:
         return f"{100 * value:.2f} %"
-    return f"{value:g}"
+    return f"{value:.4g}"
 
 
 class MetricsTable(Directive):
@@ -57,7 +59,7 @@ class MetricsTable(Directive):
         table = nodes.table(classes=["explainer-metrics"])
         group = nodes.tgroup(cols=len(headers))
         table += group
-        for width in (20, 26, 10, 10, 34):
+        for width in (18, 28, 12, 12, 30):
             group += nodes.colspec(colwidth=width)
         head = nodes.thead()
         group += head
@@ -74,7 +76,15 @@ class MetricsTable(Directive):
 
         head += row(headers)
         for m in rows:
-            body += row([m.example, m.name, _fmt(m.value), _fmt(m.reference), m.source or "—"])
+            body += row(
+                [
+                    m.example,
+                    m.name,
+                    _fmt(m.value, m.name),
+                    _fmt(m.reference, m.name),
+                    m.source or "—",
+                ]
+            )
         return [table]
 
 

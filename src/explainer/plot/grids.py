@@ -74,9 +74,9 @@ def tile_grid(
     colorbar: bool = False,
     colorbar_label: str | None = None,
     fig: Figure | SubFigure | None = None,
-    tile_size: float = 1.0,
+    tile_size: float = 0.75,
     suptitle: str | None = None,
-    fontsize: float = 8,
+    fontsize: float = 9,
 ) -> TileGrid:
     """Draw ``images`` as a grid of small tiles and return the artists.
 
@@ -102,7 +102,7 @@ def tile_grid(
     nrows = math.ceil(n / ncols)
     if fig is None:
         extra = 0.6 if colorbar else 0.0
-        title_h = 0.25 if titles is not None else 0.0
+        title_h = 0.22 if titles is not None else 0.0
         fig = plt.figure(
             figsize=(ncols * tile_size + extra, nrows * (tile_size + title_h) + 0.4),
             layout="constrained",
@@ -158,5 +158,5 @@ def tile_grid(
             cbar.set_label(colorbar_label, fontsize=fontsize)
         cbar.ax.tick_params(labelsize=fontsize)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=fontsize + 2)
+        fig.suptitle(suptitle, fontsize=fontsize + 3)
     return TileGrid(figure=fig, axes=axes, images=drawn, norms=norms, colorbar=cbar)
