@@ -7,5 +7,32 @@ blue negative, white zero.
 """
 
 from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
+from explainer.plot.space import (
+    CLASS_COLORS,
+    DecisionBoundaries,
+    LayerStrip,
+    PointSets,
+    Space3D,
+    animate_states,
+    decision_boundaries,
+    layer_strip,
+    point_sets,
+    space_3d,
+)
 
-__all__ = ["WEIGHT_CMAP", "TileGrid", "symmetric_norm", "tile_grid"]
+__all__ = [
+    "CLASS_COLORS",
+    "WEIGHT_CMAP",
+    "DecisionBoundaries",
+    "LayerStrip",
+    "PointSets",
+    "Space3D",
+    "TileGrid",
+    "animate_states",
+    "decision_boundaries",
+    "layer_strip",
+    "point_sets",
+    "space_3d",
+    "symmetric_norm",
+    "tile_grid",
+]
