@@ -35,16 +35,17 @@ import numpy as np
 
 from explainer import datasets, metrics, models, plot, probe, training
 
-SOURCE = "Yasui, ディープラーニングの挙動を解析的に眺めてみた (DNN-geometry article)"
+SOURCE = 'Yasui, "Looking at deep learning analytically" (in Japanese)'
 
-train_sets = {"twoclass": datasets.make_twoclass(seed=0), "circles": datasets.make_circles(seed=0)}
-test_sets = {"twoclass": datasets.make_twoclass(seed=1), "circles": datasets.make_circles(seed=1)}
+makers = {"twoclass": datasets.make_twoclass, "circles": datasets.make_circles}
+train_sets = {name: make(seed=0) for name, make in makers.items()}
+test_sets = {name: make(seed=1) for name, make in makers.items()}
 for name, (x, y) in train_sets.items():
-    print(f"{name}: x {x.shape} {x.dtype}, y {y.shape}, points per class {np.bincount(y)}")
+    print(f"{name}: x {x.shape} {x.dtype}, y {y.shape}, per class {np.bincount(y)}")
 
 plot.point_sets(
     [(name, x, y) for name, (x, y) in train_sets.items()],
-    suptitle="The two training sets: interleaved moons (left) and a ring around a ring (right)",
+    suptitle="The two training sets: interleaved moons and a ring around a ring",
 )
 
 # %%
@@ -56,7 +57,8 @@ plot.point_sets(
 # ``h{hidden}_w{width}``. Their parameter counts must match the Keras summaries in the article:
 # a layer of ``n`` units on ``m`` inputs has ``m × n`` weights and ``n`` biases.
 
-CONFIGS = {  # metric name: (data set, hidden layers, width, article's params, article's accuracy)
+# metric name: (data set, hidden layers, width, article's parameters, article's accuracy)
+CONFIGS = {
     "twoclass.h0_w2": ("twoclass", 0, 2, 9, 0.90),
     "twoclass.h1_w2": ("twoclass", 1, 2, 15, 0.90),
     "twoclass.h5_w2": ("twoclass", 5, 2, 39, 1.00),
@@ -89,37 +91,28 @@ for name, (data, hidden, width, _, _) in CONFIGS.items():
     x, y = train_sets[data]
     recipe = models.dense_tanh_seeds(hidden, width, SEEDS)
     trained = training.train(recipe, *models.seed_stack(x, y, SEEDS))
-    nets[name] = probe.split_dense_maps(trained.model)  # one list of layer maps per seed
+    nets[name] = probe.split_dense_maps(trained.model)  # layer maps, one list per seed
     loss = trained.history["loss"]
     cached = " (loaded from the cache)" if trained.from_cache else ""
-    (n_params,) = {sum(m.n_params for m in maps) for maps in nets[name]}  # the same for all
-    print(
-        f"{name}: five copies of {n_params} parameters in {trained.fit_seconds:.1f} s of "
-        f"fit{cached}; mean training loss epoch 1 {loss[0]:.3f}, epoch 10 {loss[9]:.3f}, "
-        f"epoch 20 {loss[-1]:.3f}"
-    )
+    (n_params,) = {sum(m.n_params for m in maps) for maps in nets[name]}  # same for all
+    print(f"{name}: 5 × {n_params} parameters, fit {trained.fit_seconds:.1f} s{cached}")
+    print(f"    mean loss: epoch 1 {loss[0]:.3f}, 10 {loss[9]:.3f}, 20 {loss[-1]:.3f}")
 
 # %%
 # How often is each model right?
 # ------------------------------
 # The recorded accuracy is seed 0's, on the held-out draw. The table shows the test accuracy of
-# all five seeds, their mean, their spread (sample standard deviation and range) and, last, the
-# mean accuracy on the training points.
+# all five seeds (in %), their mean and sample standard deviation, and the mean accuracy on the
+# training points.
 
-print(
-    f"{'model':<15} {'article':>7} "
-    + " ".join(f"{'seed ' + str(s):>7}" for s in SEEDS)
-    + f" {'mean':>7} {'sd':>6}  {'range':<13} {'train':>7}"
-)
+print(f"{'model':<15} {'article':>7} {'seed 0 … seed 4':^29}  mean   sd train")
 for name, (data, _, _, _, article_acc) in CONFIGS.items():
-    test = [probe.binary_accuracy(net, *test_sets[data]) for net in nets[name]]
-    train = [probe.binary_accuracy(net, *train_sets[data]) for net in nets[name]]
+    test = 100 * np.array([probe.binary_accuracy(n, *test_sets[data]) for n in nets[name]])
+    train = 100 * np.array([probe.binary_accuracy(n, *train_sets[data]) for n in nets[name]])
+    seeds = " ".join(f"{a:5.1f}" for a in test)
     print(
-        f"{name:<15} {article_acc:>7.0%} "
-        + " ".join(f"{a:>7.1%}" for a in test)
-        + f" {np.mean(test):>7.1%} {np.std(test, ddof=1):>6.1%}  "
-        + f"{min(test):.1%}–{max(test):.1%}".ljust(13)
-        + f" {np.mean(train):>7.1%}"
+        f"{name:<15} {100 * article_acc:>7.0f} {seeds} {test.mean():5.1f} "
+        f"{test.std(ddof=1):4.1f} {train.mean():5.1f}"
     )
 for name, (data, *_, article_acc) in CONFIGS.items():
     metrics.record(
@@ -144,12 +137,12 @@ for name, (data, *_, article_acc) in CONFIGS.items():
 # An affine map keeps grid lines straight and parallel; ``tanh`` bends them. One bend is not
 # enough here: in the last panel the moons' tips still poke across the dashed line.
 
-TWOCLASS_LINES = probe.grid_lines((-2.0, 2.0), (-1.5, 1.5), n_lines=13)
-CIRCLES_LINES = probe.grid_lines((-1.4, 1.4), (-1.4, 1.4), n_lines=13)
+TWOCLASS_LINES = probe.grid_lines((-2.0, 2.0), (-1.5, 1.5), n_lines=13, n_points=80)
+CIRCLES_LINES = probe.grid_lines((-1.4, 1.4), (-1.4, 1.4), n_lines=11, n_points=60)
 
 
 def show_layers(name: str, seed: int = 0, ncols: int = 5) -> list[probe.State]:
-    """Layer strip of one trained model (points and carried grid lines); returns its states."""
+    """Layer strip of one model: points and carried grid lines. Returns the states."""
     data = CONFIGS[name][0]
     x, y = train_sets[data]
     net = nets[name][seed]
@@ -160,6 +153,7 @@ def show_layers(name: str, seed: int = 0, ncols: int = 5) -> list[probe.State]:
         y,
         line_states=probe.dense_states(net, lines),
         ncols=ncols,
+        max_points=1000,  # every second point: legible panels, quick to draw
         suptitle=f"{name} (seed {seed}): the points and the plane after every step",
     )
     return states
@@ -220,13 +214,14 @@ animation = plot.animate_states(
 # line, where the two rings' shadows overlap. Either way the network must sacrifice part of the
 # outer ring: the best it can do is squeeze most of the ring far away on one side.
 #
-# Seed 0's ``h10_w2`` takes the second way out. Its second layer presses the plane almost flat
-# (panel 4: the outer ring becomes a thin sliver wrapped around an equally thin inner ring), and
-# from then on all points lie close to one curve on which the rings' shadows overlap. The later
+# Seed 0's ``h10_w2`` takes the second way out. Its second and third layers press the plane flat
+# (panels 4 to 6: the outer ring becomes a thin sliver wrapped around an equally thin inner ring,
+# then nearly a line), and from then on all points lie close to one curve on which the rings'
+# shadows overlap. The later
 # layers slide that curve around, and the final line can only cut it at one place, with blue
 # points left on the orange side.
 
-states_c2 = show_layers("circles.h10_w2", ncols=6)
+states_c2 = show_layers("circles.h10_w2")
 
 # %%
 # Width three: lifting the inner ring out
@@ -237,7 +232,7 @@ states_c2 = show_layers("circles.h10_w2", ncols=6)
 # small 3-D view of the three coordinates (the dotted cube is [-1, 1]³); the last one shows the
 # output layer's separating plane.
 
-states_c3 = show_layers("circles.h10_w3", ncols=6)
+states_c3 = show_layers("circles.h10_w3")
 
 # %%
 # A closer look at the lift
@@ -269,17 +264,14 @@ plot.space_3d(
 # not close around the inner ring (by the argument above it cannot), so the orange region leaks
 # out through the outer ring; width three draws a closed curve between the rings.
 
+LIMITS = {"twoclass": ((-2.0, 2.0), (-1.5, 1.5)), "circles": ((-1.4, 1.4), (-1.4, 1.4))}
 names = list(CONFIGS)
-maps = []
-for name in names:
-    data = CONFIGS[name][0]
-    limits = ((-2.0, 2.0), (-1.5, 1.5)) if data == "twoclass" else ((-1.4, 1.4), (-1.4, 1.4))
-    maps.append(probe.decision_map(nets[name][0], *limits))
+maps = [probe.decision_map(nets[name][0], *LIMITS[CONFIGS[name][0]]) for name in names]
 plot.decision_boundaries(
     maps,
     [test_sets[CONFIGS[name][0]] for name in names],
     [f"{name} (seed 0)" for name in names],
-    suptitle="Each model's decision boundary (seed 0) in the input plane, with the test points",
+    suptitle="Each model's decision boundary (seed 0) in the input plane, with test points",
 )
 
 # %%

@@ -230,7 +230,7 @@ def layer_strip(
         lines_by_label = {s.label: s for s in line_states}
     decision = _decision_of(states)
     n = len(drawable)
-    ncols = ncols or min(n, 6)
+    ncols = ncols or min(n, 5)
     nrows = math.ceil(n / ncols)
     if fig is None:
         fig = plt.figure(
@@ -257,7 +257,7 @@ def layer_strip(
                 ax.add_collection(lc)
             if unit_box:
                 _unit_box_2d(ax)
-            sc = ax.scatter(pts[:, 0], pts[:, 1], c=colors, s=1.5, linewidths=0, zorder=2)
+            sc = ax.scatter(pts[:, 0], pts[:, 1], c=colors, s=2, linewidths=0, zorder=2)
             ax.set_xlim(xlim)
             ax.set_ylim(ylim)
             ax.set_aspect("equal", adjustable="box")
@@ -287,12 +287,12 @@ def layer_strip(
             ax.set_zticks([])
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"{i + 1}. {state.label}", fontsize=8, pad=2)
+        ax.set_title(f"{i + 1}. {state.label}", fontsize=10, pad=2)
         axes.append(ax)
         scatters.append(sc)
         line_sets.append(lc)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
+        fig.suptitle(suptitle, fontsize=12)
     return LayerStrip(
         figure=fig,
         axes=axes,
@@ -386,7 +386,7 @@ def animate_states(
     y: np.ndarray,
     *,
     line_states: Sequence[State] | None = None,
-    frames_per_step: int = 4,
+    frames_per_step: int = 3,
     hold_frames: int = 1,
     interval: int = 200,
     max_points: int | None = 500,
