@@ -198,8 +198,8 @@ states_h1 = show_layers("twoclass.h1_w2")
 # plane. Early on, one affine map presses the whole plane onto a thin band (see the flatness of
 # ``dense1``), along which the two moons already lie one after the other; the remaining layers
 # stretch and bend that band until the classes sit at its two ends, and the last line cuts it
-# in the middle. A band with the classes in order is a *one-dimensional* problem, and a line of
-# thresholds is easy to cut.
+# in the middle. A band with the classes in order is a *one-dimensional* problem, which a single
+# threshold solves.
 
 states_h5 = show_layers("twoclass.h5_w2")
 
