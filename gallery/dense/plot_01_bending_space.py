@@ -236,7 +236,8 @@ animation = plot.animate_states(
 # flat (see their printed flatness; in panels 4 to 6 the outer ring becomes a thin sliver
 # wrapped around an equally thin inner ring, then nearly a line), and from then on all points
 # lie close to one curve on which the rings' shadows overlap. The later layers slide that curve
-# around, and the final line cuts it at one place, leaving blue points on the orange side.
+# around, and the final line cuts it at one place, with stretches of both classes on the wrong
+# side.
 
 states_c2 = show_layers("circles.h10_w2")
 
