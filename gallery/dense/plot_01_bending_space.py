@@ -171,7 +171,7 @@ def show_layers(name: str, seed: int = 0, ncols: int = 5) -> list[probe.State]:
         line_states=probe.dense_states(net, lines),
         ncols=ncols,
         max_points=1000,  # every second point: legible panels, quick to draw
-        suptitle=f"{name} (seed {seed}): the points and the plane after every step",
+        suptitle=f"{name}, seed {seed}: points and plane after each step",
     )
     return states
 

@@ -392,6 +392,7 @@ def animate_states(
     max_points: int | None = 500,
     size: float = 4.2,
     dpi: float = 80,
+    fig: Figure | None = None,
     suptitle: str | None = None,
 ) -> FuncAnimation:
     """Move the points (and grid lines) smoothly from each 2-D state to the next.
@@ -400,7 +401,7 @@ def animate_states(
     ``tanh`` step's squashing), and the view's limits follow, so a step that blows the cloud up
     is seen as a zoom. The title names the step; the final frames show the separating line.
     Frames: ``(states - 1) * frames_per_step + states * hold_frames``, at ``size`` inches and
-    ``dpi``, which keeps an embedded HTML animation to a few megabytes.
+    ``dpi`` (for a new figure), which keeps an embedded HTML animation to a few megabytes.
     """
     drawable = [s for s in states if s.dim == 2]
     if len(drawable) < 2:
@@ -425,7 +426,8 @@ def animate_states(
         if i + 1 < len(drawable):
             schedule += [(i, (k + 1) / (frames_per_step + 1)) for k in range(frames_per_step)]
 
-    fig = plt.figure(figsize=(size, size + 0.35), dpi=dpi, layout="constrained")
+    if fig is None:
+        fig = plt.figure(figsize=(size, size + 0.35), dpi=dpi, layout="constrained")
     ax = fig.add_subplot()
     ax.set_xticks([])
     ax.set_yticks([])
