@@ -81,9 +81,10 @@ for name, (_, hidden, width, article_params, _) in CONFIGS.items():
 # in its own order and never touches the other copies' weights. The loss is the mean of the
 # copies' losses; Adam's step does not change when the gradient is scaled by a constant (except
 # through its small ``epsilon``, which the recipe scales to match), so each copy takes the same
-# steps it would take trained alone. Afterwards :func:`~explainer.models.split_seeds` hands back
-# five ordinary ``h{hidden}_w{width}`` models. Training goes through the cache, so a rebuild of
-# this page does not train again.
+# steps it would take trained alone. Afterwards :func:`~explainer.probe.split_dense_maps` reads
+# each copy's layers back out as NumPy weight matrices, which is all the figures below need
+# (:func:`~explainer.models.split_seeds` would rebuild five ordinary Keras models instead).
+# Training goes through the cache, so a rebuild of this page does not train again.
 
 SEEDS = (0, 1, 2, 3, 4)
 nets = {}
