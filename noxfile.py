@@ -1,8 +1,11 @@
-"""Maintainer sessions: `nox -s tests`, `nox -s docs [-- PATTERN]`, `nox -s lint`."""
+"""Maintainer sessions: `nox -s tests`, `nox -s docs [-- PATTERN]`, `nox -s lint`,
+`nox -s publish [-- --base /PATH/]` (the versioned site in site/) and `nox -s browser`."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import nox
@@ -10,6 +13,8 @@ import nox
 ROOT = Path(__file__).parent.resolve()
 SHARED_DATA = ROOT.parent / "shared" / "data"
 DOCS_OUT = ROOT / "docs" / "_build" / "html"
+SITE = ROOT / "site"
+BROWSER_CHECK = ROOT / ".browser-check"
 
 nox.options.sessions = ["lint", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
@@ -56,3 +61,45 @@ def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
+
+
+@nox.session
+def publish(session: nox.Session) -> None:
+    """Build the versioned book into site/: dev, every release, switcher.json, index.html.
+
+    `-- --base /explainer/` when the site will be served under a sub-path (GitHub Pages
+    project site); default `/` or $EXPLAINER_SITE_BASE. Release folders already in site/ are
+    kept; delete one to rebuild it. See README "Publishing the versioned book".
+    """
+    session.install("-e", ".[docs]")
+    session.run("python", "tools/publish.py", "build", "--install", *session.posargs, env=_env())
+
+
+@nox.session(python=False)
+def browser(session: nox.Session) -> None:
+    """Open every page of site/ in headless Chromium (Debian's) and check it; see .browser-check."""
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).is_file():
+        session.error(
+            f"{chromium} not found: install Debian's Chromium with "
+            "`apt-get update && apt-get install -y --no-install-recommends chromium` "
+            "(or set CHROMIUM to a Chromium binary); no browser is downloaded"
+        )
+    if not (SITE / "switcher.json").is_file():
+        session.error("site/switcher.json not found: run `nox -s publish` first")
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        session.error("node and npm are needed (Debian: apt-get install nodejs npm)")
+    with session.chdir(BROWSER_CHECK):
+        session.run("npm", "ci", "--no-audit", "--no-fund", "--silent", external=True)
+    session.run(
+        "node",
+        str(BROWSER_CHECK / "check.mjs"),
+        "--site",
+        str(SITE),
+        "--chromium",
+        chromium,
+        "--python",
+        sys.executable,
+        *session.posargs,
+        external=True,
+    )

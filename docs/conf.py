@@ -11,9 +11,12 @@ from sphinx_gallery.sorting import ExplicitOrder, FileNameSortKey
 HERE = Path(__file__).parent.resolve()
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))  # the book documents this checkout, installed or not
+sys.path.insert(1, str(HERE / "_ext"))  # the book's own Sphinx extensions
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import tomllib
 
 import explainer
 
@@ -21,11 +24,20 @@ import explainer
 project = "explainer"
 author = "The explainer authors"
 copyright = "2026, The explainer authors. Code BSD-3-Clause; MNIST figures CC BY-SA 3.0"
-release = explainer.__version__
-version = release
-# The version shown and matched by the switcher; `nox -s publish` sets it for each build
-# ("dev" for the development build, the release number for a release).
+# The version has one source: pyproject.toml's [project] version, which the installed package
+# reports as `explainer.__version__`. Read this checkout's own file, so that `nox -s publish`
+# building an older release in its worktree shows that release even if another is installed.
+_pyproject = ROOT / "pyproject.toml"
+if _pyproject.is_file():
+    release = tomllib.loads(_pyproject.read_text(encoding="utf-8"))["project"]["version"]
+else:
+    release = explainer.__version__
+# The version the switcher marks as current: `nox -s publish` sets EXPLAINER_DOCS_VERSION to
+# "dev" for the development build and to the release number for a release.
 switcher_version = os.environ.get("EXPLAINER_DOCS_VERSION", "dev" if "dev" in release else release)
+if switcher_version == "dev" and "dev" not in release:
+    release += "+dev"  # unreleased work after a release: the theme's banner calls it unstable
+version = release  # the theme's banner compares this with the preferred release
 
 # -- General -------------------------------------------------------------------------------------
 extensions = [
@@ -36,6 +48,7 @@ extensions = [
     "myst_nb",
     "sphinx_gallery.gen_gallery",
     "explainer.sphinxext",
+    "html_fixes",
 ]
 exclude_patterns = [
     "_build",
@@ -45,6 +58,8 @@ exclude_patterns = [
     "auto_examples/**/*.py",
     "**.ipynb_checkpoints",
     "_report",
+    "sg_execution_times.rst",  # left over from builds with write_computation_times on
+    "auto_examples/**sg_execution_times.rst",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 nitpicky = False
@@ -93,10 +108,13 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "thumbnail_size": (320, 224),
-    "image_scrapers": ("matplotlib",),
+    "image_scrapers": ("html_fixes.matplotlib_scraper",),
     "matplotlib_animations": (True, "jshtml"),
     "capture_repr": ("_repr_html_",),
     "show_memory": False,
+    # The timing pages load jQuery and DataTables from CDNs: third-party requests on every
+    # visit and broken offline. Each example states its own running time.
+    "write_computation_times": False,
 }
 
 explainer_metrics_dir = str(HERE / "auto_examples" / "_metrics")
@@ -110,31 +128,44 @@ explainer_report_recipe = "mnist_cnn"
 html_theme = "sphinx_book_theme"
 html_title = f"explainer {release}"
 html_static_path = ["_static"]
+templates_path = ["_templates"]
 html_extra_path = ["_report"]
 html_css_files = ["explainer.css"]
+html_favicon = "_static/favicon.svg"
 html_last_updated_fmt = None  # no build date: the same sources give the same pages
 html_show_sourcelink = False
 
-_switcher_url = os.environ.get("EXPLAINER_SWITCHER_URL", "/switcher.json")
 html_theme_options = {
     "repository_url": "https://github.com/explainer-book/explainer",
     "use_repository_button": False,
     "home_page_in_toc": True,
     "show_toc_level": 2,
     "navigation_with_keys": False,
-    "switcher": {"json_url": _switcher_url, "version_match": switcher_version},
-    "show_version_warning_banner": True,
-    "extra_footer": (
-        f"<p>explainer {release} · code BSD-3-Clause · MNIST CC BY-SA 3.0 "
-        f'(<a href="credits.html">data and credits</a>)</p>'
-    ),
+    # pydata-sphinx-theme 0.20 puts a search field into a header bar unless this is set, which
+    # sphinx-book-theme's own defaults leave empty: without it every page has an empty header
+    # with a second search field above the sidebar's.
+    "navbar_persistent": [],
+    # The version line with a link to the credits (a template, so the link works on every page).
+    "footer_content_items": [
+        "author.html",
+        "copyright.html",
+        "last-updated.html",
+        "explainer-footer.html",
+    ],
 }
-html_sidebars = {
-    "**": [
-        "navbar-logo.html",
-        "version-switcher",
-        "search-button-field.html",
-        "sbt-sidebar-nav.html",
-    ]
-}
+_sidebar = ["navbar-logo.html", "search-button-field.html", "sbt-sidebar-nav.html"]
+# The version switcher and the "old / development version" banner need the site's
+# switcher.json, which only `nox -s publish` writes (site/switcher.json, beside the version
+# folders). It passes "../switcher.json": the theme resolves a relative json_url against the
+# version's root, so the pages work under any host path. A plain `nox -s docs` build has no
+# versions to switch between and leaves both out.
+_switcher_url = os.environ.get("EXPLAINER_SWITCHER_URL")
+if _switcher_url:
+    html_theme_options |= {
+        "switcher": {"json_url": _switcher_url, "version_match": switcher_version},
+        "check_switcher": False,  # written after the build, next to the version folders
+        "show_version_warning_banner": True,
+    }
+    _sidebar.insert(1, "version-switcher")
+html_sidebars = {"**": _sidebar}
 html_context = {"default_mode": "light"}

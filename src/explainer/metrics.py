@@ -72,6 +72,7 @@ def _dump(path: Path, metrics: list[dict[str, Any]]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w") as fh:
         json.dump({"metrics": metrics}, fh, indent=1, sort_keys=True)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; this file is published with the book
     os.replace(tmp, path)
 
 

@@ -12,9 +12,13 @@ Layers are ``(class_name, config)`` pairs of ``keras.layers``; nested Keras obje
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 if TYPE_CHECKING:
     import keras
@@ -31,10 +35,14 @@ __all__ = [
     "cifar10_quick",
     "cifar_hidden",
     "cifar_softmax",
+    "dense_tanh",
+    "dense_tanh_seeds",
     "mnist_cnn",
     "mnist_hidden10",
     "mnist_pressure",
     "mnist_softmax",
+    "seed_stack",
+    "split_seeds",
 ]
 
 LayerSpec = tuple[str, dict[str, Any]]
@@ -347,3 +355,161 @@ def mnist_pressure(penalty: str | None = None, seed: int = 0) -> Recipe:
         batch_size=128,
         seed=seed,
     )
+
+
+# --- Small tanh stacks on 2-D data (the "Bending space" chapter) ------------------------------
+# The article's models: Dense(width, tanh) on the two inputs, ``hidden`` more Dense(width, tanh)
+# layers, Dense(1, sigmoid); Adam, 20 epochs, batch 16, binary cross-entropy. Every kernel has
+# its own seeded Glorot initialiser, so a model's starting weights are a function of the recipe
+# alone, and the side-by-side version below can start each copy from exactly those weights.
+
+
+def _layer_seed(seed: int, index: int) -> int:
+    return 1000 * seed + index
+
+
+def _dense_tanh_names(hidden: int) -> list[str]:
+    return [f"dense{i}" for i in range(hidden + 1)] + ["output"]
+
+
+def dense_tanh(hidden: int, width: int, seed: int = 0) -> Recipe:
+    """The DNN-geometry article's model ``h{hidden}_w{width}``: layers ``dense0`` … ``output``.
+
+    Parameter counts: ``3 * width`` for ``dense0``, ``width * (width + 1)`` per hidden layer,
+    ``width + 1`` for ``output`` (h0_w2 = 9, h1_w2 = 15, h5_w2 = 39, h10_w2 = 69, h10_w3 = 133).
+    """
+    if hidden < 0 or width < 1:
+        raise ValueError(f"need hidden >= 0 and width >= 1, got {hidden=} {width=}")
+    names = _dense_tanh_names(hidden)
+    layers: list[LayerSpec] = []
+    for i, name in enumerate(names):
+        last = name == "output"
+        layers.append(
+            (
+                "Dense",
+                {
+                    "units": 1 if last else width,
+                    "activation": "sigmoid" if last else "tanh",
+                    "name": name,
+                    "kernel_initializer": {
+                        "class_name": "GlorotUniform",
+                        "config": {"seed": _layer_seed(seed, i)},
+                    },
+                },
+            )
+        )
+    return Recipe(
+        name=f"h{hidden}_w{width}",
+        input_shape=(2,),
+        layers=tuple(layers),
+        loss="binary_crossentropy",
+        metrics=("binary_accuracy",),
+        epochs=20,
+        batch_size=16,
+        seed=seed,
+    )
+
+
+@functools.cache
+def _seed_stack_initializer() -> type:
+    """Register (once) the initialiser that stacks per-seed Glorot kernels."""
+    import keras
+
+    @keras.saving.register_keras_serializable(package="explainer")
+    class SeedStack(keras.initializers.Initializer):
+        """Kernel of shape ``(S, *shape)``: slice ``k`` is ``GlorotUniform(seeds[k])(shape)``."""
+
+        def __init__(self, seeds: Sequence[int]) -> None:
+            self.seeds = [int(s) for s in seeds]
+
+        def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
+            if shape[0] != len(self.seeds):
+                raise ValueError(f"first axis {shape[0]} != {len(self.seeds)} seeds")
+            slices = [
+                keras.initializers.GlorotUniform(seed=s)(tuple(shape[1:]), dtype=dtype)
+                for s in self.seeds
+            ]
+            return keras.ops.stack(slices)
+
+        def get_config(self) -> dict[str, Any]:
+            return {"seeds": list(self.seeds)}
+
+    return SeedStack
+
+
+def dense_tanh_seeds(hidden: int, width: int, seeds: Sequence[int] = (0, 1, 2, 3, 4)) -> Recipe:
+    """``len(seeds)`` copies of :func:`dense_tanh` trained side by side as one Keras model.
+
+    Each layer is an ``EinsumDense`` whose kernel holds one ``(in, out)`` slice per seed, so
+    copy ``k`` never sees the others' weights, starts from exactly the initial weights of
+    ``dense_tanh(hidden, width, seeds[k])`` and gets its own gradient. The loss is the mean of
+    the copies' losses; Adam's step is unchanged by a constant factor on the gradient except
+    through its ``epsilon``, so ``epsilon`` is divided by the number of copies and each copy
+    takes exactly the steps it would take alone on the same batches. One fit of 2,500 steps
+    replaces five, which is what keeps a five-seed table cheap. Inputs: :func:`seed_stack`;
+    back to ordinary models: :func:`split_seeds`.
+    """
+    _seed_stack_initializer()  # Keras must know the initialiser to build or load the model
+    seeds = [int(s) for s in seeds]
+    n = len(seeds)
+    if n < 1 or len(set(seeds)) != n:
+        raise ValueError(f"need distinct seeds, got {seeds}")
+    single = dense_tanh(hidden, width, seeds[0])
+    layers: list[LayerSpec] = []
+    for i, (_, config) in enumerate(single.layers):
+        units = int(config["units"])
+        layers.append(
+            (
+                "EinsumDense",
+                {
+                    "equation": "bsi,sij->bsj",
+                    "output_shape": [n, units],
+                    "bias_axes": "sj",
+                    "activation": config["activation"],
+                    "name": config["name"],
+                    "kernel_initializer": {
+                        "class_name": "explainer>SeedStack",
+                        "config": {"seeds": [_layer_seed(s, i) for s in seeds]},
+                    },
+                },
+            )
+        )
+    layers.append(("Reshape", {"target_shape": [n], "name": "per_seed"}))
+    adam = dict(single.optimizer["config"])
+    adam["epsilon"] = 1e-7 / n  # Keras' default epsilon, per copy
+    return single.replace(
+        name=f"{single.name}_x{n}",
+        input_shape=(n, 2),
+        layers=tuple(layers),
+        optimizer={"class_name": "adam", "config": adam},
+    )
+
+
+def seed_stack(
+    x: np.ndarray, y: np.ndarray, seeds: Sequence[int] = (0, 1, 2, 3, 4)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training data for :func:`dense_tanh_seeds`: each copy gets its own order of the points.
+
+    ``x`` ``(N, 2)`` → ``(N, S, 2)`` and ``y`` ``(N,)`` → ``(N, S)`` float32, column ``k``
+    permuted by ``seeds[k]``, so the copies see different batches, as separate runs would.
+    """
+    perms = [np.random.default_rng(int(s)).permutation(len(x)) for s in seeds]
+    xs = np.stack([np.asarray(x)[p] for p in perms], axis=1).astype(np.float32)
+    ys = np.stack([np.asarray(y)[p] for p in perms], axis=1).astype(np.float32)
+    return xs, ys
+
+
+def split_seeds(
+    model: keras.Model, hidden: int, width: int, seeds: Sequence[int] = (0, 1, 2, 3, 4)
+) -> list[keras.Model]:
+    """The trained copies of a :func:`dense_tanh_seeds` model as ordinary ``dense_tanh`` models."""
+    out = []
+    for k, seed in enumerate(seeds):
+        single = build(dense_tanh(hidden, width, int(seed)))
+        for name in _dense_tanh_names(hidden):
+            layer = model.get_layer(name)
+            kernel = np.asarray(layer.kernel)[k]
+            bias = np.asarray(layer.bias)[k]
+            single.get_layer(name).set_weights([kernel, bias])
+        out.append(single)
+    return out

@@ -4,38 +4,19 @@ Every function takes ``fig=`` or ``ax=`` (falling back to a new figure or the cu
 and returns what it drew, so chapters can compose figures and tests can inspect the artists.
 Weights are always drawn with :data:`WEIGHT_CMAP` on a scale centred at zero: red positive,
 blue negative, white zero.
+
+One module per kind of figure; everything public is re-exported here.
 """
 
-from explainer.plot.features import FeaturePairs, feature_pairs
-from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
-from explainer.plot.weights import (
-    MAGNITUDE_CMAP,
-    InputMaps,
-    WeightHistograms,
-    WeightMaps,
-    before_after_histograms,
-    input_maps,
-    magnitude_norm,
-    mean_abs_limits,
-    weight_histograms,
-    weight_maps,
-)
+from explainer.plot import features, grids, space, weights
+from explainer.plot.features import *  # noqa: F403
+from explainer.plot.grids import *  # noqa: F403
+from explainer.plot.space import *  # noqa: F403
+from explainer.plot.weights import *  # noqa: F403
 
 __all__ = [
-    "MAGNITUDE_CMAP",
-    "WEIGHT_CMAP",
-    "FeaturePairs",
-    "InputMaps",
-    "TileGrid",
-    "WeightHistograms",
-    "WeightMaps",
-    "before_after_histograms",
-    "feature_pairs",
-    "input_maps",
-    "magnitude_norm",
-    "mean_abs_limits",
-    "symmetric_norm",
-    "tile_grid",
-    "weight_histograms",
-    "weight_maps",
+    *features.__all__,
+    *grids.__all__,
+    *space.__all__,
+    *weights.__all__,
 ]

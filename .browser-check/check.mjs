@@ -1,0 +1,443 @@
+// Open every page of the published book (site/) in headless Chromium and check it.
+//
+// Run by `nox -s browser`: node check.mjs --site SITE --chromium /usr/bin/chromium --python PY
+// Serves SITE with Python's http.server on 127.0.0.1 (a free port) under the base path that
+// site/switcher.json's URLs use ("/" or e.g. "/explainer/"), then for every HTML page fails on:
+// console errors and uncaught exceptions, failed requests and HTTP errors, images that did not
+// load, links to files that do not exist, a version switcher that does not list exactly the
+// versions of switcher.json, a missing or unexpected version banner, a gallery example without
+// figures, an embedded animation that does not play, and axe-core violations of impact
+// "serious" or "critical". Then checks that choosing another version in the switcher opens the
+// same page there (or that version's root when the page does not exist in it). Full-page
+// screenshots of each version's index and gallery examples go to SITE/_screenshots/.
+// Options: --jobs N (pages at once, default 2), --no-screenshots; BROWSER_CHECK_TIMING=1 prints
+// per page the milliseconds spent loading, checking, in axe-core and on the screenshot.
+
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const AXE_PATH = require.resolve("axe-core/axe.min.js");
+
+// axe-core findings we accept, each for one rule on one selector, with the reason. Keep empty
+// unless a violation comes from the theme and no configuration or CSS of ours can fix it.
+const AXE_EXCLUSIONS = [];
+
+const { values: args } = parseArgs({
+  options: {
+    site: { type: "string", default: "site" },
+    chromium: { type: "string", default: "/usr/bin/chromium" },
+    python: { type: "string", default: "python3" },
+    jobs: { type: "string", default: "2" },
+    "no-screenshots": { type: "boolean", default: false },
+  },
+});
+
+const SITE = path.resolve(args.site);
+const SHOTS = path.join(SITE, "_screenshots");
+const VIEWPORT = { width: 1280, height: 900 };
+
+// -- The site on disk ---------------------------------------------------------------------------
+
+const switcher = JSON.parse(fs.readFileSync(path.join(SITE, "switcher.json"), "utf8"));
+const versions = switcher.map((e) => e.version);
+const preferred = switcher.filter((e) => e.preferred);
+if (preferred.length > 1) throw new Error("switcher.json marks more than one version preferred");
+const base = (() => {
+  const bases = new Set(switcher.map((e) => e.url.slice(0, e.url.length - `${e.version}/`.length)));
+  const [only] = bases;
+  if (bases.size !== 1 || !only.startsWith("/") || !switcher.every((e) => e.url.endsWith(`${e.version}/`))) {
+    throw new Error(`switcher.json URLs must be BASE/<version>/ with one path BASE: ${[...bases]}`);
+  }
+  return only;
+})();
+
+function htmlPages(dir, rel = "") {
+  const pages = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const sub = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (entry.name !== "_static" && entry.name !== "_sources") pages.push(...htmlPages(path.join(dir, entry.name), sub));
+    } else if (entry.name.endsWith(".html")) {
+      pages.push(sub);
+    }
+  }
+  return pages.sort();
+}
+
+const pagesByVersion = new Map(versions.map((v) => [v, htmlPages(path.join(SITE, v))]));
+for (const [v, pages] of pagesByVersion) {
+  if (!pages.includes("index.html")) throw new Error(`${v}/ has no index.html`);
+}
+
+// Does a URL path on our server name an existing file of the site?
+function existsOnDisk(urlPath) {
+  if (!urlPath.startsWith(base)) return false;
+  let rel = decodeURIComponent(urlPath.slice(base.length));
+  if (rel === "" || rel.endsWith("/")) rel += "index.html";
+  const file = path.join(SITE, rel);
+  return file.startsWith(SITE) && fs.existsSync(file) && fs.statSync(file).isFile();
+}
+
+// -- The server ---------------------------------------------------------------------------------
+
+async function startServer() {
+  // http.server serves a folder at "/"; for a sub-path base, serve a temporary folder that holds
+  // the site under that path (a symlink), as a web server with an alias would.
+  let root = SITE;
+  let tmp = null;
+  if (base !== "/") {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "explainer-serve-"));
+    const link = path.join(tmp, ...base.split("/").filter(Boolean));
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(SITE, link);
+    root = tmp;
+  }
+  const proc = spawn(args.python, ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", root], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const port = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`http.server did not start: ${out}`)), 15000);
+    proc.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/port (\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    proc.on("exit", (code) => reject(new Error(`http.server exited with ${code}: ${out}`)));
+  });
+  const stop = () => {
+    proc.kill();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  return { origin: `http://127.0.0.1:${port}`, stop };
+}
+
+// -- One page -----------------------------------------------------------------------------------
+
+// Record what goes wrong while a page loads and runs. While switching versions (`switching`),
+// the theme's HEAD probe of a page that the other version lacks answers 404 (Chromium also logs
+// that to the console), and requests cut short by the navigation are aborted: both expected.
+function watch(page, problems, { switching = false } = {}) {
+  page.on("console", (msg) => {
+    if (msg.type() !== "error") return;
+    if (switching && msg.text().startsWith("Failed to load resource")) return;
+    problems.push(`console error: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`uncaught exception: ${err.message}`));
+  page.on("requestfailed", (req) => {
+    const error = req.failure()?.errorText;
+    if (switching && error === "net::ERR_ABORTED") return;
+    problems.push(`request failed: ${req.url()} (${error})`);
+  });
+  page.on("response", (res) => {
+    if (res.status() < 400) return;
+    if (switching && res.request().method() === "HEAD") return;
+    problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
+  });
+}
+
+async function waitForSwitcher(page) {
+  await page.waitForFunction(() => document.querySelector(".version-switcher__menu a[data-version]"), null, {
+    timeout: 15000,
+  });
+}
+
+async function checkImages(page, problems) {
+  await page.evaluate(async () => {
+    const imgs = [...document.images];
+    for (const img of imgs) if (img.loading === "lazy") img.loading = "eager";
+    await Promise.all(
+      imgs.map((img) =>
+        img.complete
+          ? null
+          : new Promise((done) => {
+              img.addEventListener("load", done);
+              img.addEventListener("error", done);
+              setTimeout(done, 10000);
+            }),
+      ),
+    );
+  });
+  // An image not loaded yet reports naturalWidth 0 too: give slow ones a moment.
+  await page
+    .waitForFunction(() => [...document.images].every((img) => img.complete), null, { timeout: 10000 })
+    .catch(() => {});
+  const broken = await page.evaluate(() =>
+    [...document.images].filter((img) => img.naturalWidth === 0).map((img) => img.currentSrc || img.src || img.outerHTML.slice(0, 100)),
+  );
+  for (const src of broken) problems.push(`image did not load (naturalWidth 0): ${src.slice(0, 160)}`);
+}
+
+async function checkLinks(page, problems, origin) {
+  const hrefs = await page.evaluate(() =>
+    [...document.querySelectorAll("a[href]")]
+      .filter((a) => !a.closest(".version-switcher__menu") && !a.classList.contains("pst-button-link-to-stable-version"))
+      .map((a) => a.href),
+  );
+  const seen = new Set();
+  for (const href of hrefs) {
+    const url = new URL(href);
+    if (url.origin !== origin || seen.has(url.pathname)) continue;
+    seen.add(url.pathname);
+    if (!existsOnDisk(url.pathname)) problems.push(`broken link: ${url.pathname}`);
+  }
+}
+
+async function checkSwitcherAndBanner(page, problems, version, pagePath) {
+  try {
+    await waitForSwitcher(page);
+  } catch {
+    problems.push("version switcher: no entries (switcher.json not loaded?)");
+    return;
+  }
+  const state = await page.evaluate(() => {
+    const menu = document.querySelector(".version-switcher__menu");
+    const button = document.querySelector(".version-switcher__button");
+    const banner = document.querySelector("#bd-header-version-warning");
+    const toStable = banner?.querySelector("a.pst-button-link-to-stable-version");
+    return {
+      listed: [...menu.querySelectorAll("a[data-version]")].map((a) => a.dataset.version),
+      buttonText: button?.innerText.trim(),
+      bannerShown: !!banner && !banner.classList.contains("d-none") && banner.offsetHeight > 0,
+      bannerText: banner?.innerText.trim() ?? "",
+      toStable: toStable?.getAttribute("href") ?? null,
+    };
+  });
+  if (state.listed.join(",") !== versions.join(",")) {
+    problems.push(`version switcher lists [${state.listed}] but switcher.json has [${versions}]`);
+  }
+  const own = switcher.find((e) => e.version === version);
+  if (state.buttonText !== own.name) problems.push(`version switcher shows "${state.buttonText}", expected "${own.name}"`);
+  const wantBanner = preferred.length === 1 && preferred[0].version !== version;
+  if (wantBanner && !state.bannerShown) problems.push("no version warning banner on a non-preferred version");
+  if (!wantBanner && state.bannerShown) problems.push(`unexpected version warning banner: ${state.bannerText}`);
+  if (wantBanner && state.toStable !== `${preferred[0].url}${pagePath}`) {
+    problems.push(`banner links to ${state.toStable}, expected ${preferred[0].url}${pagePath}`);
+  }
+}
+
+async function checkGallery(page, problems) {
+  const info = await page.evaluate(() => ({
+    isExample: !!document.querySelector(".sphx-glr-footer-example"),
+    figures: document.querySelectorAll("img.sphx-glr-single-img, img.sphx-glr-multi-img, .animation").length,
+    animations: document.querySelectorAll(".animation").length,
+  }));
+  if (info.isExample && info.figures === 0) problems.push("gallery example without figures");
+  for (let i = 0; i < info.animations; i++) {
+    const anim = page.locator(".animation").nth(i);
+    await anim.scrollIntoViewIfNeeded();
+    const frameOf = () =>
+      anim.evaluate((el) => ({
+        value: Number(el.querySelector("input.anim-slider")?.value ?? -1),
+        max: Number(el.querySelector("input.anim-slider")?.max ?? -1),
+        src: el.querySelector("img")?.getAttribute("src") ?? "",
+      }));
+    const before = await frameOf();
+    if (before.max < 1) {
+      problems.push(`animation ${i + 1}: ${before.max + 1} frame(s); nothing to play`);
+      continue;
+    }
+    await anim.locator('button[title="Play"]').click();
+    let after = before;
+    for (let t = 0; t < 50 && (after.value === before.value || after.src === before.src); t++) {
+      await page.waitForTimeout(100);
+      after = await frameOf();
+    }
+    await anim.locator('button[title="Pause"]').click();
+    if (after.value === before.value) problems.push(`animation ${i + 1}: frames do not advance when played`);
+    else if (after.src === before.src) problems.push(`animation ${i + 1}: frames advance but the image does not change`);
+  }
+  return info.isExample;
+}
+
+async function checkAxe(page, problems) {
+  await page.addScriptTag({ path: AXE_PATH });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.filter((n) => ["serious", "critical"].includes(n.impact)).map((n) => n.target.join(" ")),
+    }));
+  });
+  for (const v of violations) {
+    const targets = v.targets.filter((t) => !AXE_EXCLUSIONS.some((x) => x.rule === v.id && x.selector === t));
+    if (targets.length === 0) continue;
+    const shown = targets.slice(0, 3).join(" | ") + (targets.length > 3 ? ` (+${targets.length - 3} more)` : "");
+    problems.push(`axe ${v.id} (${v.impact}): ${v.help}: ${shown}`);
+  }
+}
+
+function screenshotName(version, pagePath) {
+  return path.join(SHOTS, version, `${pagePath.replace(/\.html$/, "").replaceAll("/", "__")}.png`);
+}
+
+async function checkPage(context, origin, version, pagePath) {
+  const problems = [];
+  const page = await context.newPage();
+  watch(page, problems);
+  try {
+    const t = [Date.now()];
+    await page.goto(`${origin}${base}${version}/${pagePath}`, { waitUntil: "load", timeout: 60000 });
+    t.push(Date.now());
+    await checkSwitcherAndBanner(page, problems, version, pagePath);
+    await checkImages(page, problems);
+    await checkLinks(page, problems, origin);
+    const isExample = await checkGallery(page, problems);
+    t.push(Date.now());
+    await checkAxe(page, problems);
+    t.push(Date.now());
+    if (!args["no-screenshots"] && (pagePath === "index.html" || isExample)) {
+      const file = screenshotName(version, pagePath);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // As a reader first sees it: from the top (sticky headers), nothing focused.
+      await page.evaluate(() => {
+        document.activeElement?.blur();
+        window.scrollTo(0, 0);
+      });
+      await page.screenshot({ path: file, fullPage: true });
+    }
+    t.push(Date.now());
+    if (process.env.BROWSER_CHECK_TIMING) console.log(`${version}/${pagePath}: ${t.slice(1).map((x, i) => x - t[i]).join(" ")} ms`);
+  } catch (err) {
+    problems.push(`check aborted: ${err.message.split("\n")[0]}`);
+  } finally {
+    await page.close();
+  }
+  return problems;
+}
+
+// -- The site root and the switcher's navigation -----------------------------------------------
+
+async function checkRootRedirect(context, origin) {
+  const problems = [];
+  const page = await context.newPage();
+  watch(page, problems);
+  const target = `${origin}${base}${(preferred[0] ?? switcher[0]).version}/`;
+  try {
+    await page.goto(`${origin}${base}`, { waitUntil: "load" });
+    await page.waitForURL((url) => url.href === target || url.href === `${target}index.html`, { timeout: 15000 });
+  } catch {
+    problems.push(`${base} does not redirect to ${target} (at ${page.url()})`);
+  } finally {
+    await page.close();
+  }
+  return problems;
+}
+
+// Pages to try the switcher on in each version: the first gallery example (or the index) and a
+// page that some other version lacks, so both of the theme's outcomes are exercised.
+function switcherProbes(version) {
+  const pages = pagesByVersion.get(version);
+  const probes = [pages.find((p) => /auto_examples\/.+\/plot_[^/]+\.html$/.test(p)) ?? "index.html"];
+  const missingElsewhere = pages.find((p) => versions.some((o) => o !== version && !pagesByVersion.get(o).includes(p)));
+  if (missingElsewhere && !probes.includes(missingElsewhere)) probes.push(missingElsewhere);
+  return probes;
+}
+
+async function checkSwitcherNavigation(context, origin, from, pagePath, to) {
+  const problems = [];
+  const page = await context.newPage();
+  watch(page, problems, { switching: true });
+  const exists = pagesByVersion.get(to).includes(pagePath);
+  const expected = `${origin}${base}${to}/${exists ? pagePath : ""}`;
+  try {
+    await page.goto(`${origin}${base}${from}/${pagePath}`, { waitUntil: "load" });
+    await waitForSwitcher(page);
+    const button = page.locator(".version-switcher__button").filter({ visible: true }).first();
+    await button.click();
+    await page.locator(`.version-switcher__menu a[data-version="${to}"]`).filter({ visible: true }).first().click();
+    await page.waitForURL((url) => url.href === expected, { timeout: 15000 });
+  } catch (err) {
+    problems.push(
+      `switching ${from} → ${to} on ${pagePath}: expected ${expected}, at ${page.url()} (${err.message.split("\n")[0]})`,
+    );
+  } finally {
+    await page.close();
+  }
+  return problems;
+}
+
+// -- Main ---------------------------------------------------------------------------------------
+
+async function pool(tasks, jobs) {
+  const results = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, tasks.length) }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]();
+      }
+    }),
+  );
+  return results;
+}
+
+const started = Date.now();
+const server = await startServer();
+let browser;
+let exitCode = 1;
+try {
+  browser = await chromium.launch({
+    executablePath: args.chromium,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  // Playwright gives each context its own empty profile: no stored banner dismissal.
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  if (!args["no-screenshots"]) fs.rmSync(SHOTS, { recursive: true, force: true });
+
+  const checks = [{ label: `${base} (redirect)`, run: () => checkRootRedirect(context, server.origin) }];
+  for (const [version, pages] of pagesByVersion) {
+    for (const p of pages) checks.push({ label: `${version}/${p}`, run: () => checkPage(context, server.origin, version, p) });
+  }
+  const navigations = [];
+  for (const from of versions) {
+    for (const p of switcherProbes(from)) {
+      for (const to of versions) {
+        if (to !== from) navigations.push({ label: `switch ${from} → ${to} on ${p}`, run: () => checkSwitcherNavigation(context, server.origin, from, p, to) });
+      }
+    }
+  }
+  const all = [...checks, ...navigations];
+  const results = await pool(
+    all.map((c) => c.run),
+    Math.max(1, Number(args.jobs)),
+  );
+  let failures = 0;
+  all.forEach((c, i) => {
+    if (results[i].length === 0) return;
+    failures += results[i].length;
+    console.log(`FAIL ${c.label}`);
+    for (const problem of [...new Set(results[i])]) console.log(`  - ${problem}`);
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  console.log(
+    `browser: ${checks.length - 1} pages in ${versions.length} version${versions.length === 1 ? "" : "s"} (${versions.join(", ")}), ` +
+      `${navigations.length} switcher navigations, ${failures} failures, ${seconds} s` +
+      (args["no-screenshots"] ? "" : `; screenshots in ${path.relative(process.cwd(), SHOTS) || SHOTS}`),
+  );
+  exitCode = failures === 0 ? 0 : 1;
+} finally {
+  await browser?.close();
+  server.stop();
+}
+process.exit(exitCode);
