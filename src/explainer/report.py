@@ -1310,6 +1310,8 @@ figcaption { color: var(--muted); font-size: .9rem; }
 .notes { background: #fff8e6; border: 1px solid #f0d58c; border-radius: 6px; padding: .5rem 1rem; }
 details summary { cursor: pointer; color: var(--accent); }
 footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+           white-space: nowrap; }
 """
 
 
@@ -1422,7 +1424,8 @@ def render_html(report: dict[str, Any]) -> str:
     )
     add(
         "<h3>Per class</h3><table><thead><tr><th>Class</th><th class='num'>Images</th>"
-        "<th class='num'>Correct</th><th class='num'>Accuracy</th><th></th>"
+        "<th class='num'>Correct</th><th class='num'>Accuracy</th>"
+        '<th><span class="sr-only">Accuracy as a bar</span></th>'
         "<th>Most often mistaken for</th></tr></thead><tbody>"
     )
     for row in report["per_class"]:
