@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import html
 import json
 import math
@@ -1041,9 +1042,7 @@ def _grey_range(images: np.ndarray, example_index: np.ndarray) -> dict[str, floa
     return {"vmin": lo, "vmax": hi if hi > lo else lo + 1.0}
 
 
-def _per_class(
-    y: np.ndarray, pred: np.ndarray, names: Sequence[str], counts: np.ndarray
-) -> list[dict[str, Any]]:
+def _per_class(names: Sequence[str], counts: np.ndarray) -> list[dict[str, Any]]:
     rows = []
     for c, name in enumerate(names):
         n = int(counts[c].sum())
@@ -1123,9 +1122,11 @@ def generate(
 
     if isinstance(model, (str, os.PathLike)):
         _check_model_path(model, unsafe=unsafe)  # before data that may take a while to open
-    report_data = data if isinstance(data, ReportData) else load_data(data, limit=limit)
-    if isinstance(data, ReportData) and limit is not None:
-        report_data.x, report_data.y = data.x[:limit], data.y[:limit]
+    if isinstance(data, ReportData):
+        stop = len(data.x) if limit is None else limit
+        report_data = dataclasses.replace(data, x=data.x[:stop], y=data.y[:stop])
+    else:
+        report_data = load_data(data, limit=limit)
     _check_data(report_data)
     timings["load_data"] = time.perf_counter() - t0
 
@@ -1155,7 +1156,7 @@ def generate(
     pred = np.argmax(proba, axis=1)
     accuracy = float(np.mean(pred == y))
     counts = probe.confusion(y, pred, n_classes)
-    per_class = _per_class(y, pred, names, counts)
+    per_class = _per_class(names, counts)
     picked = _pick_samples(y, pred, proba, samples)
     wrong = probe.most_confident_mistakes(y, proba, n=N_MISTAKES)
     kernels = _weight_stats(keras_model)
