@@ -74,9 +74,7 @@ class MetricsTable(Directive):
 
         head += row(headers)
         for m in rows:
-            body += row(
-                [m.example, m.name, _fmt(m.value), _fmt(m.reference), m.source or "—"]
-            )
+            body += row([m.example, m.name, _fmt(m.value), _fmt(m.reference), m.source or "—"])
         return [table]
 
 

@@ -7,5 +7,37 @@ blue negative, white zero.
 """
 
 from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
+from explainer.plot.maps import (
+    FEATURE_CMAP,
+    PRED_LABEL_COLOR,
+    TRUE_LABEL_COLOR,
+    ConvStagesFigure,
+    LayerMapsFigure,
+    MapsComparison,
+    MistakesGrid,
+    conv_stages_figure,
+    feature_maps,
+    filters_grid,
+    layer_maps_figure,
+    maps_comparison,
+    mistakes_grid,
+    probability_bars,
+)
 
 __all__ = ["WEIGHT_CMAP", "TileGrid", "symmetric_norm", "tile_grid"]
+__all__ += [
+    "FEATURE_CMAP",
+    "PRED_LABEL_COLOR",
+    "TRUE_LABEL_COLOR",
+    "ConvStagesFigure",
+    "LayerMapsFigure",
+    "MapsComparison",
+    "MistakesGrid",
+    "conv_stages_figure",
+    "feature_maps",
+    "filters_grid",
+    "layer_maps_figure",
+    "maps_comparison",
+    "mistakes_grid",
+    "probability_bars",
+]
