@@ -128,6 +128,18 @@ def test_filters_grid_rgb_kernel_is_grey_at_zero() -> None:
     assert np.all(np.asarray(grid.images[0].get_array()) == 128)  # an all-zero filter
 
 
+def test_filters_comparison_draws_one_grid_per_kernel() -> None:
+    rng = np.random.default_rng(10)
+    before, after = (
+        rng.normal(size=(2, 3, 3, 1, 4)) * np.array([0.1, 1.0])[:, None, None, None, None]
+    )
+    drawn = plot.filters_comparison([before, after], ["before", "after"], suptitle="Two")
+    assert [g.figure.get_suptitle() for g in drawn.grids] == ["before", "after"]
+    assert all(len(g.images) == 4 and g.colorbar is not None for g in drawn.grids)
+    assert drawn.grids[0].norms[0].vmax == pytest.approx(np.abs(before).max())
+    assert drawn.grids[1].norms[0].vmin == pytest.approx(-np.abs(after).max())
+
+
 def test_filters_grid_many_channels_uses_mean() -> None:
     kernel = np.random.default_rng(4).normal(size=(3, 3, 5, 2))
     grid = plot.filters_grid(kernel, colorbar=False)
@@ -164,7 +176,8 @@ def test_conv_stages_figure_shares_one_centred_scale() -> None:
     assert list(drawn.grids) == ["pre", "post", "pooled"]
     assert all(len(g.images) == 4 for g in drawn.grids.values())
     assert drawn.norm.vmin == pytest.approx(-drawn.norm.vmax)
-    assert drawn.norm.vmax == pytest.approx(np.abs(pre).max())
+    assert drawn.norm.vmax == pytest.approx(post.max())  # the largest value after the ReLU
+    assert drawn.colorbar.extend in ("min", "neither")
     for grid in drawn.grids.values():
         assert all(im.norm is drawn.norm for im in grid.images)
     assert "ReLU" in drawn.grids["post"].figure.get_suptitle()
@@ -206,7 +219,8 @@ def test_mistakes_grid_orders_by_confidence_and_colours_labels() -> None:
     np.testing.assert_array_equal(grid.indices, [3, 4, 1])
     assert len(grid.axes) == 3
     assert [t.get_text() for t in grid.true_texts] == ["3", "4", "1"]
-    assert [t.get_text() for t in grid.pred_texts] == ["→ 8 95%", "→ 9 70%", "→ 7 60%"]
+    assert [t.get_text() for t in grid.pred_texts] == ["→ 8", "→ 9", "→ 7"]
+    assert [t.get_text() for t in grid.confidence_texts] == ["95%", "70%", "60%"]
     for t in grid.true_texts:
         assert to_hex(t.get_color()) == to_hex(plot.TRUE_LABEL_COLOR)
     for t in grid.pred_texts:

@@ -73,7 +73,7 @@ def activations(
     if not layers:
         return {}
     outputs = [model.get_layer(name).output for name in layers]
-    sub = keras.Model(model.inputs, outputs)
+    sub = keras.Model(model.inputs[0] if len(model.inputs) == 1 else model.inputs, outputs)
     chunks: list[list[np.ndarray]] = [[] for _ in layers]
     for start in _batches(len(x), batch_size):
         batch = np.asarray(x[start : start + batch_size])

@@ -31,11 +31,13 @@ __all__ = [
     "PRED_LABEL_COLOR",
     "TRUE_LABEL_COLOR",
     "ConvStagesFigure",
+    "FiltersComparison",
     "LayerMapsFigure",
     "MapsComparison",
     "MistakesGrid",
     "conv_stages_figure",
     "feature_maps",
+    "filters_comparison",
     "filters_grid",
     "layer_maps_figure",
     "maps_comparison",
@@ -64,9 +66,17 @@ def _default_ncols(n: int) -> int:
     return math.ceil(math.sqrt(n))
 
 
-def _maps_norm(maps: np.ndarray, diverging: bool) -> Normalize:
+def _maps_norm(maps: np.ndarray, diverging: bool, percentile: float = 100.0) -> Normalize:
+    """Zero-based (or zero-centred) scale up to the ``percentile`` of the values' magnitude."""
     if diverging:
+        if percentile < 100 and np.size(maps):
+            m = float(np.percentile(np.abs(maps), percentile))
+            return symmetric_norm(np.array([m])) if m > 0 else symmetric_norm(maps)
         return symmetric_norm(maps)
+    if percentile < 100 and np.size(maps) and np.any(maps > 0):
+        hi = float(np.percentile(maps, percentile))
+        hi = hi if hi > 0 else float(np.max(maps))
+        return Normalize(vmin=min(0.0, float(np.min(maps))), vmax=hi)
     hi = float(np.max(maps)) if np.size(maps) else 1.0
     lo = min(0.0, float(np.min(maps))) if np.size(maps) else 0.0
     return Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1.0)
@@ -140,7 +150,7 @@ def filters_grid(
     if fig is None:
         nc = ncols or _default_ncols(n_out)
         nr = math.ceil(n_out / nc)
-        fig = _new_figure(nc * 0.75 + (0.9 if colorbar else 0.2), nr * 0.95 + 0.5)
+        fig = _new_figure(nc * 0.75 + (0.9 if colorbar else 0.2), nr * 0.85 + 0.5)
     if n_in == 3:
         tiles = []
         for j in range(n_out):
@@ -165,7 +175,48 @@ def filters_grid(
     )
 
 
-# --- feature maps ----------------------------------------------------------------------------------
+@dataclass
+class FiltersComparison:
+    """What :func:`filters_comparison` drew: one :class:`TileGrid` per kernel."""
+
+    figure: Figure | SubFigure
+    grids: list[TileGrid]
+
+
+def filters_comparison(
+    kernels: Sequence[np.ndarray],
+    titles: Sequence[str],
+    *,
+    fig: Figure | SubFigure | None = None,
+    ncols: int | None = None,
+    suptitle: str | None = None,
+) -> FiltersComparison:
+    """Several kernels of the same shape side by side (e.g. before and after training).
+
+    Each kernel is drawn by :func:`filters_grid` with its own colour scale and colorbar: the
+    shapes compare directly, the strengths through the colorbars.
+    """
+    if len(kernels) != len(titles) or not kernels:
+        raise ValueError("give one title per kernel, and at least one kernel")
+    n_out = np.shape(kernels[0])[-1]
+    nc = ncols or _default_ncols(n_out)
+    nr = math.ceil(n_out / nc)
+    if fig is None:
+        fig = _new_figure(7.8, nr * 7.8 / (len(kernels) * (nc + 1.3)) * 1.2 + 0.8)
+    subs = fig.subfigures(1, len(kernels))
+    subs = np.atleast_1d(subs)
+    grids = [
+        filters_grid(k, fig=sub, ncols=nc, suptitle=t)
+        for k, t, sub in zip(kernels, titles, subs, strict=True)
+    ]
+    for grid in grids:
+        grid.figure.suptitle(grid.figure.get_suptitle(), fontsize=_FONT + 1)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=_FONT + 2)
+    return FiltersComparison(figure=fig, grids=grids)
+
+
+# --- feature maps ---------------------------------------------------------------------------------
 
 
 def feature_maps(
@@ -248,7 +299,8 @@ def conv_stages_figure(
     ``stages`` is one sample of :class:`explainer.probe.ConvStages` (``stages.sample(i)``).
     The three grids sit side by side with the same tile layout, so filter ``k`` is at the same
     place in each, and share one colour scale centred at zero: what the activation removes
-    (blue) and what pooling keeps can be read off directly.
+    (blue) and what pooling keeps can be read off directly. The scale runs to the largest value
+    after the activation; larger negative values before it saturate in dark blue.
     """
     pre = _channels(stages.pre, "stages.pre")
     post = _channels(stages.post, "stages.post")
@@ -272,7 +324,12 @@ def conv_stages_figure(
     if image_title:
         input_ax.set_title(image_title, fontsize=_FONT + 1)
 
-    norm = symmetric_norm(np.concatenate([p.ravel() for p in parts.values()]))
+    # The scale is set by the strongest response that survives the activation, so the maps
+    # after it use the full colour range; stronger negative values saturate (the colorbar's
+    # arrow says so).
+    surviving = np.concatenate([p.ravel() for k, p in parts.items() if k != "pre"])
+    norm = symmetric_norm(surviving if np.any(surviving) else pre)
+    extend = "min" if float(pre.min()) < norm.vmin else "neither"
     panels = bottom.subfigures(1, len(parts) + 1, width_ratios=[1.0] * len(parts) + [0.22])
     grids: dict[str, TileGrid] = {}
     for (key, tiles), sub in zip(parts.items(), panels[:-1], strict=True):
@@ -287,7 +344,7 @@ def conv_stages_figure(
         _apply_norm(grid, norm)
         grids[key] = grid
     cax = panels[-1].add_axes((0.08, 0.08, 0.2, 0.78))
-    cbar = panels[-1].colorbar(grids["pre"].images[0], cax=cax)
+    cbar = panels[-1].colorbar(grids["pre"].images[0], cax=cax, extend=extend)
     cbar.ax.tick_params(labelsize=_FONT)
     if suptitle:
         fig.suptitle(suptitle, fontsize=_FONT + 2)
@@ -385,6 +442,9 @@ class MistakesGrid(TileGrid):
     """The true label of each tile (drawn in :data:`TRUE_LABEL_COLOR`)."""
     pred_texts: list[Text] = field(default_factory=list)
     """The predicted label of each tile (drawn in :data:`PRED_LABEL_COLOR`)."""
+    confidence_texts: list[Text] = field(default_factory=list)
+    """The predicted probability below each tile (short labels only; else it follows the
+    predicted label)."""
 
 
 def mistakes_grid(
@@ -403,8 +463,9 @@ def mistakes_grid(
     """Misclassified inputs, the most confidently wrong first, with true and predicted labels.
 
     Each tile carries the true label in dark blue and, after an arrow, the predicted label in
-    red (with the predicted probability when ``show_confidence``). Short labels (digits) share
-    the line above the tile; longer class names go above (true) and below (predicted) it.
+    red, with the predicted probability when ``show_confidence``. Short labels (digits) share
+    the line above the tile, the probability goes below it; longer class names go above (true)
+    and below (predicted, with the probability) it.
     ``indices`` picks the tiles yourself; by default the first ``n`` of
     :func:`explainer.probe.most_confident_mistakes`.
     """
@@ -424,7 +485,7 @@ def mistakes_grid(
     ncols = min(ncols, len(idx))
     nrows = math.ceil(len(idx) / ncols)
     if fig is None:
-        row_h = 0.78 + (0.0 if short else 0.2)
+        row_h = 0.78 + (0.2 if show_confidence or not short else 0.0)
         fig = _new_figure(ncols * 0.75 + 0.2, nrows * row_h + 0.5)
     grid = tile_grid(
         np.asarray(images)[idx],
@@ -435,15 +496,24 @@ def mistakes_grid(
     )
     true_texts: list[Text] = []
     pred_texts: list[Text] = []
+    conf_texts: list[Text] = []
     for ax, t, p, c in zip(grid.axes, true_labels, pred_labels, conf, strict=True):
-        pred_text = f"→ {p}" + (f" {c:.0%}" if show_confidence else "")
+        pred_text = f"→ {p}" + (f" {c:.0%}" if show_confidence and not short else "")
         if short:
             true_texts.append(
                 ax.set_title(t, loc="left", fontsize=_FONT + 1, color=TRUE_LABEL_COLOR, pad=2)
             )
             pred_texts.append(
-                ax.set_title(pred_text, loc="right", fontsize=_FONT, color=PRED_LABEL_COLOR, pad=2)
+                ax.set_title(
+                    pred_text, loc="right", fontsize=_FONT + 1, color=PRED_LABEL_COLOR, pad=2
+                )
             )
+            if show_confidence:
+                conf_texts.append(
+                    ax.set_xlabel(
+                        f"{c:.0%}", fontsize=_FONT - 1, color=PRED_LABEL_COLOR, labelpad=1
+                    )
+                )
         else:
             true_texts.append(ax.set_title(t, fontsize=_FONT, color=TRUE_LABEL_COLOR, pad=2))
             pred_texts.append(
@@ -458,6 +528,7 @@ def mistakes_grid(
         indices=idx,
         true_texts=true_texts,
         pred_texts=pred_texts,
+        confidence_texts=conf_texts,
     )
 
 
@@ -522,6 +593,7 @@ def layer_maps_figure(
     class_names: Sequence[str] | None = None,
     norms: Mapping[str, Normalize] | None = None,
     ncols: int = 8,
+    percentile: float = 99.5,
     image_title: str | None = None,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
@@ -530,8 +602,10 @@ def layer_maps_figure(
 
     ``maps`` maps layer names to one sample's ``(H, W, C)`` outputs (e.g. from
     :func:`explainer.probe.activations`), drawn two grids per row. Each layer has its own
-    colour scale (layers' value ranges differ a lot); pass the ``norms`` returned for one input
-    when drawing another, so the same layer is on the same scale in both figures.
+    colour scale (layers' value ranges differ a lot) that ends at the ``percentile`` of its
+    values, so a few extreme pixels do not leave every other map black (they saturate
+    instead). Pass the ``norms`` returned for one input when drawing another, so the same layer
+    is on the same scale in both figures.
     """
     if not maps:
         raise ValueError("maps must name at least one layer")
@@ -561,7 +635,7 @@ def layer_maps_figure(
         for name, cell in zip(row, cells, strict=False):
             t = tiles[name]
             diverging = bool(t.min() < 0)
-            norm = (norms or {}).get(name) or _maps_norm(t, diverging)
+            norm = (norms or {}).get(name) or _maps_norm(t, diverging, percentile)
             grid = tile_grid(
                 t,
                 ncols=min(ncols, t.shape[0]),
