@@ -70,7 +70,9 @@ print(f"{n_wrong} of {len(mnist.y_test)} test digits are misclassified")
 
 picks = slice(0, 20)
 titles = [f"{p} ({c:.0%})" for p, c in zip(pred.labels[picks], pred.confidence[picks])]
-colors = ["tab:red" if p != y else "black" for p, y in zip(pred.labels[picks], mnist.y_test[picks])]
+colors = [
+    "tab:red" if p != y else "black" for p, y in zip(pred.labels[picks], mnist.y_test[picks])
+]
 plot.tile_grid(
     mnist.x_test[picks],
     ncols=10,

@@ -95,7 +95,7 @@ drawn = plot.layer_maps_figure(
 
 smiley = datasets.drawn_picture("smiley")
 odd_proba = probe.predict(trained.model, smiley[np.newaxis]).proba[0]
-for name, p in sorted(zip(cifar.class_names, odd_proba), key=lambda t: -t[1])[:3]:
+for name, p in sorted(zip(cifar.class_names, odd_proba, strict=True), key=lambda t: -t[1])[:3]:
     print(f"{name:>10s}: {p:.1%}")
 odd_maps = probe.activations(trained.model, smiley[np.newaxis], layers)
 plot.layer_maps_figure(
