@@ -238,6 +238,12 @@ def test_mistakes_grid_with_class_names_and_chosen_indices() -> None:
     assert [t.get_text() for t in grid.true_texts] == ["class1", "class3"]
     assert [t.get_text() for t in grid.pred_texts] == ["→ class7", "→ class8"]
     assert to_hex(grid.pred_texts[0].get_color()) == to_hex(plot.PRED_LABEL_COLOR)
+    with_conf = plot.mistakes_grid(images, y, proba, class_names=names)
+    assert [t.get_text() for t in with_conf.pred_texts] == [
+        "→ class8\n95%",
+        "→ class9\n70%",
+        "→ class7\n60%",
+    ]
 
 
 def test_mistakes_grid_needs_a_mistake() -> None:

@@ -43,8 +43,8 @@ print(f"{recipe.epochs} epochs, batch {recipe.batch_size}: fit took {trained.fit
 # We classify the 10,000 test digits. JK's article reports about 99 % for this network.
 # Our accuracy, printed below, is somewhat lower: the schedule shortened training but did not
 # close that gap, and we did not change the network to close it, since the point is to look
-# inside exactly this one. Either way, roughly one digit in a hundred is misclassified; we
-# will look at those below.
+# inside exactly this one. The digits it gets wrong are the subject of the second half of the
+# chapter.
 
 pred = probe.predict(trained.model, mnist.x_test)
 metrics.record(
@@ -91,7 +91,7 @@ plot.filters_comparison(
 # Convolution, ReLU, pooling
 # --------------------------
 # Here is what the three steps do to one correctly classified test digit, a zero (the first
-# zero of the test set). Each small image is one filter's *feature map*: the filter's response
+# correctly classified zero of the test set). Each small image is one filter's *feature map*: the filter's response
 # at every position of the digit.
 #
 # 1. **Convolution.** Each filter is laid on every 5 × 5 patch of the digit; the sum of
@@ -117,10 +117,10 @@ plot.conv_stages_figure(
 )
 
 # %%
-# The round zero is taken apart into straight pieces: each map lights up the part of the ring
-# whose edge runs in its filter's direction (the top and bottom of the ring for horizontal
-# edges, its sides for vertical ones, the four diagonals for the slanted filters). No single
-# map contains the whole ring. The dense layer sees only these pooled pieces and has to
+# The round zero is taken apart into pieces: each map lights up the part of the ring whose
+# edge runs in its filter's direction (horizontal-edge filters mark the top or the bottom of
+# the ring, vertical-edge filters its sides, slanted ones its diagonal stretches). No single
+# map after the ReLU contains the whole ring. The dense layer sees only these pooled pieces and has to
 # recognise "zero" from where each kind of edge sits.
 
 # %%

@@ -52,7 +52,7 @@ TRUE_LABEL_COLOR = "#0b2a6f"
 PRED_LABEL_COLOR = "#d62728"
 """Red: the (wrong) predicted label in :func:`mistakes_grid`."""
 
-_FONT = 8
+_FONT = 9
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -465,7 +465,7 @@ def mistakes_grid(
     Each tile carries the true label in dark blue and, after an arrow, the predicted label in
     red, with the predicted probability when ``show_confidence``. Short labels (digits) share
     the line above the tile, the probability goes below it; longer class names go above (true)
-    and below (predicted, with the probability) it.
+    and below (predicted, then the probability on a second line) it.
     ``indices`` picks the tiles yourself; by default the first ``n`` of
     :func:`explainer.probe.most_confident_mistakes`.
     """
@@ -486,6 +486,7 @@ def mistakes_grid(
     nrows = math.ceil(len(idx) / ncols)
     if fig is None:
         row_h = 0.78 + (0.2 if show_confidence or not short else 0.0)
+        row_h += 0.0 if short or not show_confidence else 0.18
         fig = _new_figure(ncols * 0.75 + 0.2, nrows * row_h + 0.5)
     grid = tile_grid(
         np.asarray(images)[idx],
@@ -498,7 +499,7 @@ def mistakes_grid(
     pred_texts: list[Text] = []
     conf_texts: list[Text] = []
     for ax, t, p, c in zip(grid.axes, true_labels, pred_labels, conf, strict=True):
-        pred_text = f"→ {p}" + (f" {c:.0%}" if show_confidence and not short else "")
+        pred_text = f"→ {p}" + (f"\n{c:.0%}" if show_confidence and not short else "")
         if short:
             true_texts.append(
                 ax.set_title(t, loc="left", fontsize=_FONT + 1, color=TRUE_LABEL_COLOR, pad=2)
@@ -515,9 +516,9 @@ def mistakes_grid(
                     )
                 )
         else:
-            true_texts.append(ax.set_title(t, fontsize=_FONT, color=TRUE_LABEL_COLOR, pad=2))
+            true_texts.append(ax.set_title(t, fontsize=_FONT - 1, color=TRUE_LABEL_COLOR, pad=2))
             pred_texts.append(
-                ax.set_xlabel(pred_text, fontsize=_FONT, color=PRED_LABEL_COLOR, labelpad=2)
+                ax.set_xlabel(pred_text, fontsize=_FONT - 1, color=PRED_LABEL_COLOR, labelpad=2)
             )
     return MistakesGrid(
         figure=grid.figure,
