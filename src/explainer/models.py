@@ -237,7 +237,7 @@ def cifar10_quick(seed: int = 0) -> Recipe:
             },
         )
 
-    epochs, batch_size = 5, 128
+    epochs, batch_size = 4, 128
     scale = (
         "Rescaling",
         {

@@ -559,14 +559,15 @@ def probability_bars(
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
+    inside = p[top] >= 0.8  # a long bar carries its label inside, in white
     ax.text(
-        min(p[top] + 0.02, 0.98),
+        p[top] - 0.02 if inside else p[top] + 0.02,
         top,
         f"{p[top]:.0%}",
         va="center",
-        ha="left" if p[top] < 0.85 else "right",
+        ha="right" if inside else "left",
         fontsize=_FONT,
-        color="white" if p[top] >= 0.85 else "black",
+        color="white" if inside else "black",
     )
     if title:
         ax.set_title(title, fontsize=_FONT + 1)
