@@ -28,6 +28,7 @@ __all__ = [
     "DataError",
     "ImageData",
     "array_sha256",
+    "drawn_picture",
     "load_cifar10",
     "load_mnist",
     "make_checkdata",
@@ -341,3 +342,46 @@ def make_circles(
     x += rng.normal(0.0, noise, size=x.shape)
     y = np.repeat(np.arange(2, dtype=np.int64), n_per_class)
     return x.astype(np.float32), y
+
+
+# --- Pictures that are not photos: odd inputs for a CIFAR-10 network ---------------------------
+
+DRAWN_PICTURES: tuple[str, ...] = ("smiley", "diagram")
+
+
+def drawn_picture(kind: str = "smiley", size: int = 32) -> np.ndarray:
+    """A small picture drawn with matplotlib, as a ``(size, size, 3)`` uint8 RGB array.
+
+    An input that belongs to no CIFAR-10 class, made on the fly (no download, the same pixels
+    every time): ``"smiley"`` is a yellow face on a light blue background, ``"diagram"`` a
+    black arrow and a formula on white, like the diagrams a Caffe network was shown in
+    kivantium's "Deep Learningの気持ちになって考えてみる". Drawn at 4× the size and averaged
+    down, so edges are anti-aliased like a downscaled photo.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Circle, FancyArrow, Rectangle, Wedge
+
+    if kind not in DRAWN_PICTURES:
+        raise ValueError(f"unknown picture {kind!r}; choose one of {DRAWN_PICTURES}")
+    big = 4 * size
+    fig = Figure(figsize=(1, 1), dpi=big)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_axis_off()
+    if kind == "smiley":
+        ax.add_patch(Rectangle((0, 0), 1, 1, color="#a9d4f5"))
+        ax.add_patch(Circle((0.5, 0.5), 0.38, facecolor="#ffd21f", edgecolor="#3a2a00", lw=3))
+        for x in (0.37, 0.63):
+            ax.add_patch(Circle((x, 0.6), 0.055, color="#3a2a00"))
+        ax.add_patch(Wedge((0.5, 0.47), 0.22, 200, 340, width=0.06, color="#3a2a00"))
+    else:
+        ax.add_patch(Rectangle((0, 0), 1, 1, color="white"))
+        ax.add_patch(FancyArrow(0.12, 0.88, 0.5, -0.45, width=0.06, head_width=0.18, color="black"))
+        ax.text(0.5, 0.12, "$y=ax+b$", ha="center", va="center", fontsize=9, color="#1040c0")
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba(), dtype=np.float64)[..., :3]
+    small = rgba.reshape(size, 4, size, 4, 3).mean(axis=(1, 3))
+    return np.round(small).astype(np.uint8)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import keras
 
 __all__ = [
+    "ConvStages",
     "DecisionMap",
     "DenseMap",
     "KernelPressure",
@@ -27,6 +28,7 @@ __all__ = [
     "binary_accuracy",
     "carry",
     "confusion",
+    "conv_stages",
     "decision_map",
     "dense_maps",
     "dense_states",
@@ -496,3 +498,165 @@ def binary_accuracy(model: keras.Model | Sequence[DenseMap], x: np.ndarray, y: n
     """Share of points on the right side of 0.5 for a one-unit sigmoid output."""
     proba = dense_states(model, x)[-1].values[..., 0]
     return float(np.mean((proba > 0.5) == (np.asarray(y) == 1)))
+
+
+# --- Convolution stages: before and after the activation, and after pooling -------------------
+
+_POOLING_LAYERS = frozenset(
+    {"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D"}
+    | {"AveragePooling3D"}
+)
+_ACTIVATION_LAYERS = frozenset({"Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax"})
+
+
+@dataclass(frozen=True)
+class ConvStages:
+    """What one convolution does to its inputs, stage by stage, as ``(N, H, W, C)`` arrays.
+
+    ``pre`` is the convolution plus bias before any activation, ``post`` the same after the
+    activation (the layer's fused one, or a separate activation layer right after it), and
+    ``pooled`` the output of a pooling layer that directly follows (``None`` when there is none).
+    """
+
+    layer: str
+    pre: np.ndarray
+    post: np.ndarray
+    pooled: np.ndarray | None
+    activation: str
+    """Name of the activation between ``pre`` and ``post`` (``"linear"`` when there is none)."""
+    activation_layer: str | None = None
+    """The separate activation layer used for ``post``, if the convolution has none fused."""
+    pool_layer: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.pre)
+
+    def sample(self, index: int) -> ConvStages:
+        """The stages of one input (arrays keep a leading axis of length 1)."""
+        i = int(index)
+        sl = slice(i, i + 1) if i >= 0 else slice(len(self) + i, len(self) + i + 1)
+        return ConvStages(
+            layer=self.layer,
+            pre=self.pre[sl],
+            post=self.post[sl],
+            pooled=None if self.pooled is None else self.pooled[sl],
+            activation=self.activation,
+            activation_layer=self.activation_layer,
+            pool_layer=self.pool_layer,
+        )
+
+
+def _consumers(model: keras.Model, layer: keras.layers.Layer) -> list[keras.layers.Layer]:
+    """The model's layers that take ``layer``'s output as their input."""
+    out = layer.output
+    found = []
+    for other in model.layers:
+        if other is layer:
+            continue
+        for node in getattr(other, "_inbound_nodes", []):
+            if any(t is out for t in getattr(node, "input_tensors", [])):
+                found.append(other)
+                break
+    return found
+
+
+def _function_name(fn: object) -> str:
+    name = getattr(fn, "__name__", None) or type(fn).__name__
+    return str(name)
+
+
+def _to_channels_last(arr: np.ndarray, data_format: str) -> np.ndarray:
+    if data_format == "channels_first":
+        return np.moveaxis(arr, 1, -1)
+    return arr
+
+
+def conv_stages(
+    model: keras.Model, x: np.ndarray, layer: str, *, batch_size: int = 256
+) -> ConvStages:
+    """The outputs of convolution ``layer`` before and after its activation, and after pooling.
+
+    Keras' ``Conv2D(..., activation="relu")`` never exposes the values before its ReLU, yet the
+    negative half is what the ReLU throws away. Here ``pre`` is recomputed with the layer's own
+    kernel, bias, strides and padding on the layer's actual input (in the layer's compute dtype,
+    as the layer itself does), so ``post == activation(pre)``. When the convolution has no fused
+    activation and a single activation layer (``ReLU``, ``Activation``, ...) follows it, ``post``
+    is that layer's output. ``pooled`` is the output of a max- or average-pooling layer that
+    directly follows (the convolution or its activation layer). Works on any functional or
+    Sequential Keras model; arrays are float32, channels last.
+    """
+    import keras
+    from keras import ops
+
+    conv = model.get_layer(layer)
+    if not hasattr(conv, "convolution_op") or getattr(conv, "kernel", None) is None:
+        raise ValueError(f"layer {layer!r} ({type(conv).__name__}) is not a convolution layer")
+
+    fused = conv.activation
+    fused_name = _function_name(fused) if fused is not None else "linear"
+    post_layer = conv
+    activation = fused_name
+    activation_layer = None
+    after = _consumers(model, conv)
+    if (
+        fused_name == "linear"
+        and len(after) == 1
+        and type(after[0]).__name__ in (_ACTIVATION_LAYERS)
+    ):
+        post_layer = after[0]
+        activation_layer = post_layer.name
+        activation = (
+            _function_name(post_layer.activation)
+            if hasattr(post_layer, "activation") and type(post_layer).__name__ == "Activation"
+            else type(post_layer).__name__
+        )
+        after = _consumers(model, post_layer)
+    pool = after[0] if len(after) == 1 and type(after[0]).__name__ in _POOLING_LAYERS else None
+
+    conv_input = conv.input
+    input_is_model_input = any(conv_input is t for t in model.inputs)
+    outputs = [post_layer.output] + ([pool.output] if pool is not None else [])
+    if not input_is_model_input:
+        outputs = [conv_input, *outputs]
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    sub = keras.Model(inputs, outputs)
+
+    dtype = conv.compute_dtype
+    kernel = ops.cast(conv.kernel, dtype)
+    bias = None
+    if conv.use_bias:
+        shape = (1,) * (conv.rank + 1) + (conv.filters,)
+        if conv.data_format == "channels_first":
+            shape = (1, conv.filters) + (1,) * conv.rank
+        bias = ops.reshape(ops.cast(conv.bias, dtype), shape)
+
+    pre_parts: list[np.ndarray] = []
+    post_parts: list[np.ndarray] = []
+    pool_parts: list[np.ndarray] = []
+    for start in _batches(len(x), batch_size):
+        batch = np.asarray(x[start : start + batch_size])
+        result = sub(batch, training=False)
+        if not isinstance(result, (list, tuple)):
+            result = [result]
+        result = list(result)
+        conv_in = batch if input_is_model_input else result.pop(0)
+        pre = conv.convolution_op(ops.cast(conv_in, dtype), kernel)
+        if bias is not None:
+            pre = ops.add(pre, bias)
+        pre_parts.append(np.asarray(ops.convert_to_numpy(pre), dtype=np.float32))
+        post_parts.append(np.asarray(ops.convert_to_numpy(result[0]), dtype=np.float32))
+        if pool is not None:
+            pool_parts.append(np.asarray(ops.convert_to_numpy(result[1]), dtype=np.float32))
+    if not pre_parts:
+        raise ValueError("no inputs to probe")
+
+    fmt = conv.data_format
+    return ConvStages(
+        layer=layer,
+        pre=_to_channels_last(np.concatenate(pre_parts), fmt),
+        post=_to_channels_last(np.concatenate(post_parts), fmt),
+        pooled=None if pool is None else _to_channels_last(np.concatenate(pool_parts), fmt),
+        activation=activation,
+        activation_layer=activation_layer,
+        pool_layer=None if pool is None else pool.name,
+    )
