@@ -760,10 +760,9 @@ class _Figures:
 def _plot_function(name: str) -> Callable[..., Any] | None:
     """An :mod:`explainer.plot` figure function, or ``None`` when this version lacks it.
 
-    TODO(report): the figures come from chapter branches (filters: ``filters_grid``,
-    ``feature_maps``, ``mistakes_grid``; templates: ``ConfusionExamplesDisplay``,
-    ``template_grid``). Once they are merged into main, call them directly and delete this
-    lookup (``weight_histograms`` from the pressure branch is merged and called directly).
+    TODO(report): ``ConfusionExamplesDisplay`` and ``template_grid`` come from the templates
+    branch. Once it is merged into main, call them directly and delete this lookup (the
+    filters and pressure figures are merged and called directly).
     """
     from explainer import plot
 
@@ -888,15 +887,12 @@ def _draw(
         update(done)
 
         # The most confident mistakes (filters chapter).
-        mistakes_grid = _plot_function("mistakes_grid")
         wrong = probe.most_confident_mistakes(y, proba, n=N_MISTAKES)
-        if mistakes_grid is None:
-            figs.notes.append("The mistakes figure needs explainer.plot.mistakes_grid.")
-        elif images is not None and len(wrong):
+        if images is not None and len(wrong):
             with figs.section("the mistakes grid"):
                 # Only the drawn images are read from (possibly memory-mapped) data.
                 picked = np.asarray(images[wrong])
-                grid = mistakes_grid(
+                grid = plot.mistakes_grid(
                     picked,
                     y[wrong],
                     proba[wrong],
@@ -924,20 +920,18 @@ def _draw(
                 # Keras warns that the probe's sub-model gets a tensor, not a one-item list.
                 warnings.filterwarnings("ignore", "The structure of `inputs`", UserWarning)
                 maps = probe.activations(model, batch, conv_layers, batch_size=64)
-        filters_grid = _plot_function("filters_grid")
-        feature_maps = _plot_function("feature_maps")
         for index, name in enumerate(conv_layers):
             entry: dict[str, Any] = {"layer": name, "filters": None, "maps": []}
             layer = model.get_layer(name)
             kernel = getattr(layer, "kernel", None)
-            if kernel is not None and filters_grid is not None:
+            if kernel is not None:
                 k = probe.layer_weights(model, name).kernel
                 entry["kernel_shape"] = list(k.shape)
                 if k.ndim == 4:
                     k, capped = _tile_cap(k, axis=3)
                     with figs.section(f"the filters of {name}"):
                         where = "in image space" if k.shape[2] in (1, 3) else "per input channel"
-                        grid = filters_grid(
+                        grid = plot.filters_grid(
                             k, suptitle=f"Layer {name}: {k.shape[3]} filters ({where})"
                         )
                         entry["filters"] = figs.save(
@@ -947,16 +941,14 @@ def _draw(
                             "conv",
                         )
                         entry["filters_capped"] = capped
-            elif kernel is not None:
-                figs.notes.append(f"Filters of {name} need explainer.plot.filters_grid.")
             done += 1
             update(done)
             for j, sample in enumerate(samples):
-                if name in maps and feature_maps is not None:
+                if name in maps:
                     m, capped = _tile_cap(maps[name][j], axis=2)
                     verdict = "correct" if pred[sample] == y[sample] else "a mistake"
                     with figs.section(f"the feature maps of {name}"):
-                        grid = feature_maps(
+                        grid = plot.feature_maps(
                             m,
                             ncols=min(8, m.shape[-1]),
                             tile_size=0.9,
@@ -975,8 +967,6 @@ def _draw(
                 done += 1
                 update(done)
             out["conv"].append(entry)
-        if conv_layers and feature_maps is None:
-            figs.notes.append("Feature maps need explainer.plot.feature_maps.")
 
         # A first Dense layer on the image: its weights as one template per unit (templates).
         template_layer = ctx["template_layer"]
