@@ -207,6 +207,7 @@ def _one_cycle_adam(peak: float, steps: int, warmup: float = 0.2) -> dict[str, A
     """Adam with a linear warm-up from peak/10 to ``peak``, then cosine decay to zero."""
     warm = int(warmup * steps)
     schedule = {
+        "module": "keras.optimizers.schedules",
         "class_name": "CosineDecay",
         "config": {
             "initial_learning_rate": peak / 10,
