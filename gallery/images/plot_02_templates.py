@@ -46,8 +46,9 @@ plot.template_grid(
 )
 
 # %%
-# Squint and most of them look like blurred digits. No one told the network what a digit
-# looks like; the shapes come out of training alone.
+# Squint and several of them look like blurred digits: the 0, 1, 2, 3 and 6 most clearly.
+# No one told the network what a digit looks like; the shapes come out of training alone.
+# Blue marks where ink argues *against* a digit, as the next section shows for the 0.
 #
 # Why is the "0" template's centre negative?
 # ------------------------------------------
@@ -68,7 +69,8 @@ print(f"mean weight of the '0' unit, whole image: {zero.mean():+.4f}")
 print(f"mean ink in the centre, 0s: {means[0][centre].mean() / 255:.3f}")
 print(f"mean ink in the centre, other digits: {others[centre].mean() / 255:.3f}")
 ink = [f"{d}: {means[d][centre].mean() / 255:.2f}" for d in range(10)]
-print("centre ink per digit:", ", ".join(ink))
+print("centre ink per digit:", ", ".join(ink[:5]))
+print("                     ", ", ".join(ink[5:]))
 
 plot.template_closeup(
     zero,
@@ -106,7 +108,9 @@ print(f"most frequent mistake: a true {t} read as {p}, {off[t, p]} times")
 # with that true / predicted pair, with the cell's count in the corner. Empty cells are pairs
 # that never occur. Reading a column top to bottom shows what the network takes for that
 # digit. ml4a reads its version of this figure as "large rings become 0, thin strokes
-# become 1"; look at the first two columns and see whether ours agrees.
+# become 1". Ours agrees: in our build the mistakes in the 0 column are wide digits that
+# fill the frame around an open middle (a looped 2, a 5 and a 6 with big bowls, a broad 8),
+# while the 1 column holds narrow, thin, slanted strokes of every digit.
 
 display.plot(suptitle="For each true / predicted pair, the test digit the network was surest of")
 
@@ -135,6 +139,14 @@ plot.top_k_figure(
     titles=["hesitant", "hesitant", "blatant", "blatant"],
     suptitle="Two hesitant and two blatant mistakes with their three most probable classes",
 )
+
+# %%
+# Chosen this way, the hesitant pair are coin tosses: the network splits its belief almost
+# evenly between its answer and the truth, and in our build both digits are untidy enough
+# that a person might pause too. The blatant pair are another matter: in our build both are
+# digits a person reads without much trouble, yet the network puts nearly all its
+# probability on a wrong digit. A template network has no notion of strokes or loops: a
+# digit drawn with its ink in unusual places simply lands on another class's template.
 
 # %%
 # A hidden layer of ten

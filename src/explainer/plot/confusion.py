@@ -78,8 +78,10 @@ class ConfusionExamplesDisplay:
 
     Attributes
     ----------
-    figure_, ax_
-        Figure and axes of the example grid (after :meth:`plot`).
+    figure_
+        Figure of the example grid (after :meth:`plot`).
+    ax_
+        Axes of the example grid.
     images_
         ``(n, n)`` object array: the cell's :class:`~matplotlib.image.AxesImage`, or ``None``
         for an empty cell.
@@ -87,9 +89,12 @@ class ConfusionExamplesDisplay:
         ``(n, n)`` object array of count labels (``None`` for empty cells or without counts).
     diagonal_
         The green frames drawn around the diagonal cells.
-    counts_figure_, counts_ax_, counts_im_, counts_text_, counts_colorbar_
-        The same for the counts matrix (after :meth:`plot_counts`); ``counts_im_`` holds the
-        off-diagonal counts (the diagonal is masked and drawn as green patches).
+    counts_figure_
+        Figure of the counts matrix (after :meth:`plot_counts`); ``counts_ax_`` is its axes.
+    counts_im_
+        The image of the off-diagonal counts (the diagonal is masked and drawn as green
+        patches, ``counts_diagonal_``); ``counts_text_`` holds the ``(n, n)`` count labels
+        and ``counts_colorbar_`` the colorbar.
     """
 
     def __init__(

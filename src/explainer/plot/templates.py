@@ -103,13 +103,18 @@ def template_grid(
 ) -> TileGrid:
     """One picture per unit of a dense layer that reads raw pixels.
 
+    Grey weights are drawn with :data:`~explainer.plot.WEIGHT_CMAP` on a scale centred at
+    zero (red positive, blue negative) with a colorbar. Colour weights cannot use a colormap,
+    so they are mapped by :func:`rgb_weights_for_display`: zero is mid-grey and each channel
+    moves linearly towards 0 or 255 with the sign and size of its weight.
+
     Parameters
     ----------
     kernel
         The layer's ``(n_inputs, n_units)`` weights; ``n_inputs`` must equal the number of
         values in ``image_shape`` (in the order Keras' ``Flatten`` uses). A convolution kernel
-        ``(kh, kw, c, n)`` works too after ``kernel.reshape(-1, n)``, with ``image_shape=(kh,
-        kw, c)``.
+        of shape ``(kh, kw, c, n)`` works too: pass ``kernel.reshape(-1, n)`` and
+        ``image_shape=(kh, kw, c)``.
     image_shape
         ``(H, W)`` or ``(H, W, 1)`` for grey inputs, ``(H, W, 3)`` for colour.
     class_names
@@ -118,10 +123,6 @@ def template_grid(
         ``"shared"`` (default): one scale for all tiles, so their strengths compare;
         ``"per_tile"``: each tile uses its own largest absolute weight.
 
-    Grey weights are drawn with :data:`~explainer.plot.WEIGHT_CMAP` on a scale centred at
-    zero (red positive, blue negative) with a colorbar. Colour weights cannot use a colormap,
-    so they are mapped by :func:`rgb_weights_for_display`: zero is mid-grey and each channel
-    moves linearly towards 0 or 255 with the sign and size of its weight.
     """
     units = _unit_images(kernel, image_shape)
     n = len(units)
