@@ -115,15 +115,29 @@ _SCALE = ("Rescaling", {"scale": 1 / 255, "name": "scale"})
 
 
 def mnist_softmax(seed: int = 0) -> Recipe:
-    """784 → 10 softmax: no hidden layer, so each class has one weight "template"."""
+    """784 → 10 softmax: no hidden layer, so each class has one weight "template".
+
+    Plain SGD from zero weights (not Adam from random ones): a weight moves only as far as its
+    pixel's gradient pushes it, so pixels that are almost never inked stay at zero and the
+    templates show the digits, not Adam's amplified noise on the border (Templates chapter).
+    """
     return Recipe(
         name="mnist_softmax",
         input_shape=(28, 28, 1),
         layers=(
             _SCALE,
             ("Flatten", {"name": "flatten"}),
-            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
+            (
+                "Dense",
+                {
+                    "units": 10,
+                    "activation": "softmax",
+                    "kernel_initializer": "zeros",
+                    "name": "output",
+                },
+            ),
         ),
+        optimizer={"class_name": "SGD", "config": {"learning_rate": 0.1}},
         epochs=10,
         batch_size=128,
         seed=seed,
@@ -131,16 +145,32 @@ def mnist_softmax(seed: int = 0) -> Recipe:
 
 
 def mnist_hidden10(seed: int = 0) -> Recipe:
-    """784 → 10 (ReLU) → 10 softmax: ten hidden "parts" shared by all digits."""
+    """784 → 10 (ReLU) → 10 softmax: ten hidden "parts" shared by all digits.
+
+    Plain SGD from small random weights (std 0.01), for the same reason as
+    :func:`mnist_softmax`: unused pixels keep near-zero weights, so the parts are legible.
+    """
     return Recipe(
         name="mnist_hidden10",
         input_shape=(28, 28, 1),
         layers=(
             _SCALE,
             ("Flatten", {"name": "flatten"}),
-            ("Dense", {"units": 10, "activation": "relu", "name": "hidden"}),
+            (
+                "Dense",
+                {
+                    "units": 10,
+                    "activation": "relu",
+                    "kernel_initializer": {
+                        "class_name": "RandomNormal",
+                        "config": {"stddev": 0.01},
+                    },
+                    "name": "hidden",
+                },
+            ),
             ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
         ),
+        optimizer={"class_name": "SGD", "config": {"learning_rate": 0.1}},
         epochs=10,
         batch_size=128,
         seed=seed,
@@ -148,35 +178,85 @@ def mnist_hidden10(seed: int = 0) -> Recipe:
 
 
 def cifar_softmax(seed: int = 0) -> Recipe:
-    """3072 → 10 softmax on CIFAR-10: the template idea applied to colour photos."""
+    """3072 → 10 softmax on CIFAR-10: the template idea applied to colour photos.
+
+    Plain SGD from zero weights, like :func:`mnist_softmax`: Adam reached the same accuracy
+    here but left templates of pixel noise, SGD leaves the smooth colour averages that the
+    Failure chapter discusses.
+    """
     return Recipe(
         name="cifar_softmax",
         input_shape=(32, 32, 3),
         layers=(
             _SCALE,
             ("Flatten", {"name": "flatten"}),
-            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
+            (
+                "Dense",
+                {
+                    "units": 10,
+                    "activation": "softmax",
+                    "kernel_initializer": "zeros",
+                    "name": "output",
+                },
+            ),
         ),
-        optimizer={"class_name": "adam", "config": {"learning_rate": 1e-3}},
+        optimizer={"class_name": "SGD", "config": {"learning_rate": 0.01}},
         epochs=10,
         batch_size=128,
         seed=seed,
     )
 
 
+# Per-channel mean and standard deviation of the 50,000 CIFAR-10 training images (after /255).
+_CIFAR_STANDARDIZE = (
+    "Normalization",
+    {
+        "axis": -1,
+        "mean": [0.4914, 0.4822, 0.4465],
+        "variance": [0.2470**2, 0.2435**2, 0.2616**2],
+        "name": "standardize",
+    },
+)
+
+
+def _one_cycle_adam(peak: float, steps: int, warmup: float = 0.2) -> dict[str, Any]:
+    """Adam with a linear warm-up from peak/10 to ``peak``, then cosine decay to zero."""
+    warm = int(warmup * steps)
+    schedule = {
+        "module": "keras.optimizers.schedules",
+        "class_name": "CosineDecay",
+        "config": {
+            "initial_learning_rate": peak / 10,
+            "decay_steps": steps - warm,
+            "alpha": 0.0,
+            "warmup_target": peak,
+            "warmup_steps": warm,
+        },
+    }
+    return {"class_name": "adam", "config": {"learning_rate": schedule}}
+
+
 def cifar_hidden(seed: int = 0) -> Recipe:
-    """3072 → 100 (ReLU) → 10 softmax on CIFAR-10."""
+    """3072 → 100 (ReLU) → 10 softmax on CIFAR-10.
+
+    Inputs standardised per channel and a one-cycle Adam schedule: measured at about 0.52
+    test accuracy in 10 epochs against 0.42 for constant-rate Adam on raw [0, 1] pixels.
+    """
+    epochs, batch_size = 10, 128
+    steps = -(-50_000 // batch_size) * epochs
     return Recipe(
         name="cifar_hidden",
         input_shape=(32, 32, 3),
         layers=(
             _SCALE,
+            _CIFAR_STANDARDIZE,
             ("Flatten", {"name": "flatten"}),
             ("Dense", {"units": 100, "activation": "relu", "name": "hidden"}),
             ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
         ),
-        epochs=10,
-        batch_size=128,
+        optimizer=_one_cycle_adam(1e-3, steps),
+        epochs=epochs,
+        batch_size=batch_size,
         seed=seed,
     )
 

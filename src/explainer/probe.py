@@ -27,6 +27,7 @@ __all__ = [
     "activations",
     "binary_accuracy",
     "carry",
+    "class_means",
     "confusion",
     "conv_stages",
     "decision_map",
@@ -35,6 +36,7 @@ __all__ = [
     "grid_lines",
     "kernel_pressure",
     "layer_weights",
+    "mistakes_by_margin",
     "most_confident_mistakes",
     "predict",
     "pressure_table",
@@ -660,3 +662,54 @@ def conv_stages(
         activation_layer=activation_layer,
         pool_layer=None if pool is None else pool.name,
     )
+
+
+# --- Templates chapter: mistakes chosen by margin, class means -----------------------------
+
+
+def mistakes_by_margin(
+    y_true: np.ndarray,
+    proba: np.ndarray,
+    n_hesitant: int = 2,
+    n_blatant: int = 2,
+    *,
+    runner_up_true: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of "hesitant" and "blatant" mistakes, chosen by the probabilities alone.
+
+    Hesitant: misclassified samples with the smallest margin between the two most probable
+    classes (where a person might hesitate too); with ``runner_up_true`` only those whose
+    true class is the runner-up, so the network nearly got it right. Blatant: misclassified
+    samples with the highest probability on the wrong class. Ties keep the data order; a
+    sample is never in both lists.
+    """
+    y_true = np.asarray(y_true, dtype=np.int64).reshape(-1)
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.ndim != 2 or len(proba) != len(y_true):
+        raise ValueError("proba must be (N, n_classes) with one row per label")
+    order = np.argsort(-proba, axis=1, kind="stable")
+    top1, top2 = order[:, 0], order[:, 1]
+    rows = np.arange(len(y_true))
+    margin = proba[rows, top1] - proba[rows, top2]
+    wrong = np.flatnonzero(top1 != y_true)
+    blatant = wrong[np.argsort(-proba[wrong, top1[wrong]], kind="stable")][:n_blatant]
+    candidates = np.setdiff1d(wrong, blatant, assume_unique=True)
+    if runner_up_true:
+        candidates = candidates[top2[candidates] == y_true[candidates]]
+    hesitant = candidates[np.argsort(margin[candidates], kind="stable")][:n_hesitant]
+    return hesitant, blatant
+
+
+def class_means(x: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Mean image of each class, ``(n_classes, *x.shape[1:])`` float32.
+
+    A template learned without a hidden layer is related to these averages; comparing the
+    two shows what the weights took from the data.
+    """
+    y = np.asarray(y).reshape(-1)
+    means = np.zeros((n_classes, *x.shape[1:]), dtype=np.float32)
+    for c in range(n_classes):
+        members = np.flatnonzero(y == c)
+        if len(members):
+            means[c] = np.mean(x[members], axis=0, dtype=np.float64)
+    return means
