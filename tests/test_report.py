@@ -219,15 +219,6 @@ def _figure_sections(result: dict) -> list[str]:
     return [record["section"] for record in result["figures"]]
 
 
-_FIGURES = ("ConfusionExamplesDisplay", "mistakes_grid", "filters_grid", "feature_maps")
-_FIGURES += ("template_grid", "weight_histograms")
-
-
-# TODO(report): drop this skip once the filters, templates and pressure branches are merged.
-@pytest.mark.skipif(
-    not all(hasattr(__import__("explainer.plot").plot, f) for f in _FIGURES),
-    reason="the chapters' figure functions are not merged yet",
-)
 def test_report_sections(reports: dict[str, tuple[int, str, str, Path]]) -> None:
     """Which model gets which figures."""
     conv, dense, rgb, two = (

@@ -757,18 +757,6 @@ class _Figures:
             self.notes.append(f"Could not draw {what}: {type(exc).__name__}: {exc}")
 
 
-def _plot_function(name: str) -> Callable[..., Any] | None:
-    """An :mod:`explainer.plot` figure function, or ``None`` when this version lacks it.
-
-    TODO(report): ``ConfusionExamplesDisplay`` and ``template_grid`` come from the templates
-    branch. Once it is merged into main, call them directly and delete this lookup (the
-    filters and pressure figures are merged and called directly).
-    """
-    from explainer import plot
-
-    return getattr(plot, name, None)
-
-
 def _slug(text: str, index: int) -> str:
     clean = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:40]
     return f"{index:02d}_{clean or 'layer'}"
@@ -856,10 +844,7 @@ def _draw(
 
     with progress.task("drawing figures", steps) as update:
         # Confusion matrix with the most confident example per cell (templates chapter).
-        display_cls = _plot_function("ConfusionExamplesDisplay")
-        if display_cls is None:
-            figs.notes.append("The confusion figure needs explainer.plot.ConfusionExamplesDisplay.")
-        elif n_classes > MAX_CONFUSION_CLASSES:
+        if n_classes > MAX_CONFUSION_CLASSES:
             figs.notes.append(
                 f"The confusion figure is drawn for at most {MAX_CONFUSION_CLASSES} classes; "
                 f"report.json holds the full matrix."
@@ -868,7 +853,7 @@ def _draw(
             figs.notes.append("The inputs are not images, so no example images are drawn.")
         else:
             with figs.section("the confusion matrix"):
-                display = display_cls.from_predictions(
+                display = plot.ConfusionExamplesDisplay.from_predictions(
                     y,
                     pred,
                     proba.max(axis=1),
@@ -970,13 +955,12 @@ def _draw(
 
         # A first Dense layer on the image: its weights as one template per unit (templates).
         template_layer = ctx["template_layer"]
-        template_grid = _plot_function("template_grid")
-        if template_layer is not None and template_grid is not None:
+        if template_layer is not None:
             kernel = probe.layer_weights(model, template_layer).kernel
             kernel, capped = _tile_cap(kernel, axis=1)
             with figs.section(f"the templates of {template_layer}"):
                 unit_names = list(names) if kernel.shape[1] == n_classes else None
-                grid = template_grid(
+                grid = plot.template_grid(
                     kernel,
                     plan.image_shape,
                     class_names=unit_names,
@@ -989,8 +973,6 @@ def _draw(
                     "templates",
                 )
                 out["templates"] = {"layer": template_layer, "file": file, "capped": capped}
-        elif template_layer is not None:
-            figs.notes.append("Templates need explainer.plot.template_grid.")
         done += 1
         update(done)
 
