@@ -106,7 +106,7 @@ for c, name in enumerate(cifar.class_names):
 for label, pictures in [("template", templates), ("average photo", means)]:
     order = np.argsort([-blueness(img) for img in pictures], kind="stable")
     ranked = ", ".join(cifar.class_names[c] for c in order)
-    print(f"classes by the blueness of their {label}'s border: {ranked}")
+    print(f"classes by the blueness of their {label}'s border:\n    {ranked}")
 
 # %%
 # The printout backs what the eye sees. Every template correlates positively with its
@@ -199,13 +199,13 @@ published = {
 }
 ours = {"MNIST": mnist_acc, "CIFAR-10": cifar_acc}
 rows = [("no hidden layer", "softmax"), ("hidden layer (10 / 100)", "hidden"), ("small CNN", "cnn")]
-print(f"{'network':24s} {'MNIST':>16s} {'CIFAR-10':>16s}")
+print(f"{'network':24s} {'MNIST':16s} {'CIFAR-10':16s}")
 for label, key in rows:
     cells = []
     for data in ("MNIST", "CIFAR-10"):
         ref = published.get((data, key))
         cells.append(f"{ours[data][key]:.4f} ({ref:.2f})" if ref else f"{ours[data][key]:.4f} (—)")
-    print(f"{label:24s} {cells[0]:>16s} {cells[1]:>16s}")
+    print(f"{label:24s} {cells[0]:16s} {cells[1]:16s}")
 for (data, key), ref in published.items():
     print(f"{data} {key}: ours minus published {ours[data][key] - ref:+.4f}")
 for data in ("MNIST", "CIFAR-10"):
