@@ -59,8 +59,7 @@ print(f"trained in {softmax.fit_seconds:.1f} s (loaded from the cache now: {soft
 # so each template is rescaled on its own: a weight of zero becomes mid-grey, and every
 # channel moves linearly towards full intensity (positive weights) or black (negative ones),
 # the template's largest absolute weight reaching the end of the range. A pixel looks blue
-# where the template's blue weights are larger than its red and green ones. The second
-# figure shows the average training photo of each class, for comparison.
+# where the template's blue weights are larger than its red and green ones.
 
 output = probe.layer_weights(softmax.model, "output")
 plot.template_grid(
@@ -72,6 +71,11 @@ plot.template_grid(
     scale="per_tile",
     suptitle="Colour templates of the 3072 → 10 network, zero weight = grey",
 )
+
+# %%
+# For comparison, the average training photo of each class (all its photos averaged pixel
+# by pixel, shown in true colour).
+
 means = probe.class_means(cifar.x_train, cifar.y_train, cifar.n_classes)
 plot.tile_grid(
     means.round().astype(np.uint8),
