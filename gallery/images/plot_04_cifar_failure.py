@@ -88,7 +88,8 @@ plot.tile_grid(
 # %%
 # The templates are blurry colour fields, not objects. How close are they to the averages?
 # For each class we correlate its template with the difference between its average photo
-# and the average of all photos (a template can only learn what sets its class apart). Then
+# and the average of all photos (a softmax only cares about differences between templates,
+# so we compare with what sets each class apart from the rest). Then
 # we measure how blue each template's border is: the blue weights minus the mean of the red
 # and green ones, over the outer four pixels of the frame.
 
