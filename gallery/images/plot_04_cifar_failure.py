@@ -59,8 +59,7 @@ print(f"trained in {softmax.fit_seconds:.1f} s (loaded from the cache now: {soft
 # so each template is rescaled on its own: a weight of zero becomes mid-grey, and every
 # channel moves linearly towards full intensity (positive weights) or black (negative ones),
 # the template's largest absolute weight reaching the end of the range. A pixel looks blue
-# where the template's blue weights are larger than its red and green ones. The second
-# figure shows the average training photo of each class, for comparison.
+# where the template's blue weights are larger than its red and green ones.
 
 output = probe.layer_weights(softmax.model, "output")
 plot.template_grid(
@@ -72,6 +71,11 @@ plot.template_grid(
     scale="per_tile",
     suptitle="Colour templates of the 3072 → 10 network, zero weight = grey",
 )
+
+# %%
+# For comparison, the average training photo of each class (all its photos averaged pixel
+# by pixel, shown in true colour).
+
 means = probe.class_means(cifar.x_train, cifar.y_train, cifar.n_classes)
 plot.tile_grid(
     means.round().astype(np.uint8),
@@ -84,7 +88,8 @@ plot.tile_grid(
 # %%
 # The templates are blurry colour fields, not objects. How close are they to the averages?
 # For each class we correlate its template with the difference between its average photo
-# and the average of all photos (a template can only learn what sets its class apart). Then
+# and the average of all photos (a softmax only cares about differences between templates,
+# so we compare with what sets each class apart from the rest). Then
 # we measure how blue each template's border is: the blue weights minus the mean of the red
 # and green ones, over the outer four pixels of the frame.
 
@@ -106,7 +111,7 @@ for c, name in enumerate(cifar.class_names):
 for label, pictures in [("template", templates), ("average photo", means)]:
     order = np.argsort([-blueness(img) for img in pictures], kind="stable")
     ranked = ", ".join(cifar.class_names[c] for c in order)
-    print(f"classes by the blueness of their {label}'s border: {ranked}")
+    print(f"classes by the blueness of their {label}'s border:\n    {ranked}")
 
 # %%
 # The printout backs what the eye sees. Every template correlates positively with its
@@ -199,13 +204,13 @@ published = {
 }
 ours = {"MNIST": mnist_acc, "CIFAR-10": cifar_acc}
 rows = [("no hidden layer", "softmax"), ("hidden layer (10 / 100)", "hidden"), ("small CNN", "cnn")]
-print(f"{'network':24s} {'MNIST':>16s} {'CIFAR-10':>16s}")
+print(f"{'network':24s} {'MNIST':16s} {'CIFAR-10':16s}")
 for label, key in rows:
     cells = []
     for data in ("MNIST", "CIFAR-10"):
         ref = published.get((data, key))
         cells.append(f"{ours[data][key]:.4f} ({ref:.2f})" if ref else f"{ours[data][key]:.4f} (—)")
-    print(f"{label:24s} {cells[0]:>16s} {cells[1]:>16s}")
+    print(f"{label:24s} {cells[0]:16s} {cells[1]:16s}")
 for (data, key), ref in published.items():
     print(f"{data} {key}: ours minus published {ours[data][key] - ref:+.4f}")
 for data in ("MNIST", "CIFAR-10"):
