@@ -91,8 +91,8 @@ plot.filters_comparison(
 # Convolution, ReLU, pooling
 # --------------------------
 # Here is what the three steps do to one correctly classified test digit, a zero (the first
-# correctly classified zero of the test set). Each small image is one filter's *feature map*: the filter's response
-# at every position of the digit.
+# correctly classified zero of the test set). Each small image is one filter's *feature map*:
+# the filter's response at every position of the digit.
 #
 # 1. **Convolution.** Each filter is laid on every 5 × 5 patch of the digit; the sum of
 #    weight × pixel plus the filter's bias is the map's value there. It is positive (red) where
@@ -120,8 +120,8 @@ plot.conv_stages_figure(
 # The round zero is taken apart into pieces: each map lights up the part of the ring whose
 # edge runs in its filter's direction (horizontal-edge filters mark the top or the bottom of
 # the ring, vertical-edge filters its sides, slanted ones its diagonal stretches). No single
-# map after the ReLU contains the whole ring. The dense layer sees only these pooled pieces and has to
-# recognise "zero" from where each kind of edge sits.
+# map after the ReLU contains the whole ring. The dense layer sees only these pooled pieces
+# and has to recognise "zero" from where each kind of edge sits.
 
 # %%
 # Mistakes
