@@ -115,9 +115,8 @@ drawn = plot.layer_maps_figure(
 # pooled maps of 16 × 16 and is already sparser: short strokes in a few directions.
 # ``conv3`` and ``pool3`` are no longer pictures for us at all. Where things are has shrunk to
 # an 8 × 8 and then a 4 × 4 grid, and what they are is spread over 64 channels, each bright
-# in only a few cells. kivantium made the same observation in his article: layer by layer the
-# maps become harder for a person to read, while they become easier for the dense layers to
-# classify.
+# in only a few cells. kivantium made the same observation in his article: layer by layer
+# the maps become harder for a person to read.
 
 # %%
 # What does it think this is?
