@@ -120,8 +120,8 @@ plot.conv_stages_figure(
 # The round zero is taken apart into pieces: each map lights up the part of the ring whose
 # edge runs in its filter's direction (horizontal-edge filters mark the top or the bottom of
 # the ring, vertical-edge filters its sides, slanted ones its diagonal stretches). No single
-# map after the ReLU contains the whole ring. The dense layer sees only these pooled pieces and
-# has to recognise "zero" from where each kind of edge sits.
+# map after the ReLU contains the whole ring. The dense layer sees only these pooled pieces
+# and has to recognise "zero" from where each kind of edge sits.
 
 # %%
 # Mistakes

@@ -72,8 +72,8 @@ print(f"correlation between conv1's weights before and after training: {similari
 # Unlike the MNIST filters of the previous chapter, these have not become clean edge
 # detectors: after this short training most of them still look like the random colour noise
 # they started from, and the correlation printed above says the same in one number. Each
-# filter has moved a little towards a pattern (a few show a band of one colour against
-# another, or a patch of greenish or bluish weights), but the random start still dominates.
+# filter has moved a little towards a pattern (a few show a patch of one colour, reddish or
+# greenish, against the rest), but the random start still dominates.
 # Longer training sharpens first-layer filters; these few epochs are enough for the accuracy
 # above, which is a reminder that a network can work well with filters that do not look like
 # much to us.
@@ -115,9 +115,8 @@ drawn = plot.layer_maps_figure(
 # pooled maps of 16 × 16 and is already sparser: short strokes in a few directions.
 # ``conv3`` and ``pool3`` are no longer pictures for us at all. Where things are has shrunk to
 # an 8 × 8 and then a 4 × 4 grid, and what they are is spread over 64 channels, each bright
-# in only a few cells. kivantium made the same observation in his article: layer by layer the
-# maps become harder for a person to read, while they become easier for the dense layers to
-# classify.
+# in only a few cells. kivantium made the same observation in his article: layer by layer
+# the maps become harder for a person to read.
 
 # %%
 # What does it think this is?
