@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import sys
 from pathlib import Path
@@ -162,6 +163,21 @@ def test_site_index_redirects_to_the_preferred_release(tmp_path: Path) -> None:
     assert 'content="0; url=0.2.0/"' in index and 'location.replace("0.2.0/"' in index
     assert '<html lang="en">' in index and "<title>" in index
     assert (tmp_path / ".nojekyll").is_file()
+    assert (tmp_path / "favicon.ico").read_bytes() == publish.favicon_ico()
+
+
+def test_favicon_is_a_valid_one_pixel_icon() -> None:
+    import struct
+
+    from PIL import Image
+
+    ico = publish.favicon_ico()
+    reserved, kind, count = struct.unpack("<HHH", ico[:6])
+    assert (reserved, kind, count) == (0, 1, 1)
+    width, height, *_rest, size, offset = struct.unpack("<BBBBHHII", ico[6:22])
+    assert (width, height, offset, offset + size) == (1, 1, 22, len(ico))
+    png = Image.open(io.BytesIO(ico[offset:]))
+    assert png.size == (1, 1) and png.getpixel((0, 0)) == (0, 0, 0, 0)
 
 
 def test_site_index_without_releases_redirects_to_dev(tmp_path: Path) -> None:

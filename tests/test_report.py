@@ -181,6 +181,9 @@ def test_report_end_to_end(
     assert str(out / "index.html") in stdout
     result = json.loads((out / "report.json").read_text())
     page = (out / "index.html").read_text()
+    # Opened from disk or served: no request leaves the page, not even for a favicon.
+    assert '<link rel="icon" href="data:,">' in page
+    assert "http://" not in page and "https://" not in page
 
     # The report's accuracy is Keras' own.
     assert result["accuracy"] == pytest.approx(

@@ -6,6 +6,8 @@
       index.html        redirects to the preferred (newest) release, or to dev/ before the first
       switcher.json     pydata-sphinx-theme's version list: version, name, url, one preferred
       .nojekyll         GitHub Pages: serve folders that start with "_" (_static, _images)
+      favicon.ico       for pages without an icon link (an old release's standalone report):
+                        browsers ask the host root for it, and a 404 is a console error
       dev/              the current checkout (always rebuilt)
       0.1.0/ ...        each release, built once from its own git worktree (kept when present)
 
@@ -217,8 +219,30 @@ def redirect_html(target: str) -> str:
 """
 
 
+def favicon_ico() -> bytes:
+    """A 1×1 transparent icon: an ICO file holding one PNG image."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+    header = struct.pack("<HHH", 0, 1, 1)
+    entry = struct.pack("<BBBBHHII", 1, 1, 0, 0, 1, 32, len(png), 6 + 16)
+    return header + entry + png
+
+
 def write_site_index(site: Path, releases: Sequence[str], base: str = "/") -> list[dict[str, Any]]:
-    """Write ``switcher.json``, ``index.html`` and ``.nojekyll``; return the switcher entries."""
+    """Write ``switcher.json``, ``index.html``, ``.nojekyll`` and ``favicon.ico``.
+
+    Returns the switcher entries."""
     missing = [v for v in [DEV, *releases] if not (site / v / "index.html").is_file()]
     if missing:
         raise PublishError(f"{site}: no built book for {', '.join(missing)}")
@@ -227,6 +251,7 @@ def write_site_index(site: Path, releases: Sequence[str], base: str = "/") -> li
     target = preferred_release(releases) or DEV
     (site / "index.html").write_text(redirect_html(f"{target}/"), encoding="utf-8")
     (site / ".nojekyll").write_text("", encoding="utf-8")
+    (site / "favicon.ico").write_bytes(favicon_ico())
     return entries
 
 

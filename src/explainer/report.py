@@ -1326,6 +1326,9 @@ def render_html(report: dict[str, Any]) -> str:
     add("<!DOCTYPE html>")
     add('<html lang="en"><head><meta charset="utf-8">')
     add('<meta name="viewport" content="width=device-width, initial-scale=1">')
+    # An empty inline icon: otherwise browsers ask the server for /favicon.ico (a request, and
+    # a 404 on most hosts), and the report promises to make none.
+    add('<link rel="icon" href="data:,">')
     add(f"<title>explainer report: {_e(m['name'])} on {_e(d['name'])}</title>")
     add(f"<style>{_CSS}</style></head><body><main>")
     add(f"<h1>Model report: <code>{_e(m['name'])}</code></h1>")
