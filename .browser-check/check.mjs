@@ -324,7 +324,9 @@ async function checkPage(context, origin, version, pagePath) {
 async function checkRootRedirect(context, origin) {
   const problems = [];
   const page = await context.newPage();
-  watch(page, problems);
+  // The redirect replaces the page while it may still be loading: an aborted request of the
+  // root page itself is how a redirect looks, not a failure.
+  watch(page, problems, { switching: true });
   const target = `${origin}${base}${(preferred[0] ?? switcher[0]).version}/`;
   try {
     await page.goto(`${origin}${base}`, { waitUntil: "load" });
