@@ -219,23 +219,6 @@ _CIFAR_STANDARDIZE = (
 )
 
 
-def _one_cycle_adam(peak: float, steps: int, warmup: float = 0.2) -> dict[str, Any]:
-    """Adam with a linear warm-up from peak/10 to ``peak``, then cosine decay to zero."""
-    warm = int(warmup * steps)
-    schedule = {
-        "module": "keras.optimizers.schedules",
-        "class_name": "CosineDecay",
-        "config": {
-            "initial_learning_rate": peak / 10,
-            "decay_steps": steps - warm,
-            "alpha": 0.0,
-            "warmup_target": peak,
-            "warmup_steps": warm,
-        },
-    }
-    return {"class_name": "adam", "config": {"learning_rate": schedule}}
-
-
 def cifar_hidden(seed: int = 0) -> Recipe:
     """3072 → 100 (ReLU) → 10 softmax on CIFAR-10.
 
@@ -243,7 +226,6 @@ def cifar_hidden(seed: int = 0) -> Recipe:
     test accuracy in 10 epochs against 0.42 for constant-rate Adam on raw [0, 1] pixels.
     """
     epochs, batch_size = 10, 128
-    steps = -(-50_000 // batch_size) * epochs
     return Recipe(
         name="cifar_hidden",
         input_shape=(32, 32, 3),
@@ -254,7 +236,7 @@ def cifar_hidden(seed: int = 0) -> Recipe:
             ("Dense", {"units": 100, "activation": "relu", "name": "hidden"}),
             ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
         ),
-        optimizer=_one_cycle_adam(1e-3, steps),
+        optimizer=_adam_one_cycle(1e-3, n_train=50_000, batch_size=batch_size, epochs=epochs),
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,
