@@ -152,24 +152,6 @@ def reports(files: dict[str, Path]) -> dict[str, tuple[int, str, str, Path]]:
     return done
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    try:
-        code = main(["report", *map(str, args)])
-    except SystemExit as exc:  # argparse's usage errors
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _evaluate(model_path: Path, data_path: Path, shape: tuple[int, ...]) -> float:
-    model = keras.saving.load_model(model_path)
-    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    with np.load(data_path) as npz:
-        x = npz["x"].astype(np.float32).reshape((-1, *shape))
-        y = npz["y"]
-    return float(model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"])
-
-
 @pytest.mark.parametrize("name", list(RUNS))
 def test_report_end_to_end(
     files: dict[str, Path], reports: dict[str, tuple[int, str, str, Path]], name: str
