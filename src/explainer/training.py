@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CACHE_DIR_ENV",
     "CACHE_FORMAT",
+    "STEPS_PER_EXECUTION",
     "TrainedModel",
     "cache_dir",
     "cache_key",
@@ -65,11 +66,26 @@ def cache_dir() -> Path:
     return Path(base) / "explainer" / "models"
 
 
+def _onednn() -> str:
+    """Whether TensorFlow runs its oneDNN kernels ("on"/"off"): they round differently."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+
+        return "on" if _pywrap_util_port.IsMklEnabled() else "off"
+    except (ImportError, AttributeError):  # private API: fall back to the documented switch
+        return os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default")
+
+
 def _versions() -> dict[str, str]:
     import keras
     import tensorflow as tf
 
-    return {"keras": keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__}
+    return {
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "numpy": np.__version__,
+        "onednn": _onednn(),
+    }
 
 
 def _data_identity(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
@@ -106,10 +122,15 @@ def seed_everything(seed: int) -> None:
         _determinism_on = True
 
 
-def initial_model(recipe: Recipe) -> keras.Model:
+STEPS_PER_EXECUTION = 64
+"""Training steps per call into TensorFlow (see :func:`explainer.models.build`); not part of
+the cache key because it does not change the weights (a test checks that)."""
+
+
+def initial_model(recipe: Recipe, *, steps_per_execution: int = 1) -> keras.Model:
     """The recipe's model before training: the same initial weights that training starts from."""
     seed_everything(recipe.seed)
-    return build(recipe)
+    return build(recipe, steps_per_execution=steps_per_execution)
 
 
 def _load_entry(path: Path, meta_path: Path) -> tuple[keras.Model, dict[str, Any]]:
@@ -182,7 +203,7 @@ def train(
                 from_cache=True,
             )
 
-    model = initial_model(recipe)
+    model = initial_model(recipe, steps_per_execution=STEPS_PER_EXECUTION)
     start = time.perf_counter()
     fit = model.fit(
         x,

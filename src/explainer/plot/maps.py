@@ -279,7 +279,7 @@ class ConvStagesFigure:
 
 
 _STAGE_TITLES = {
-    "pre": "1. convolution (before {act})",
+    "pre": "1. convolution",
     "post": "2. after {act}",
     "pooled": "3. after pooling",
 }
