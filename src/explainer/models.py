@@ -82,7 +82,10 @@ class Recipe:
 def _layer(class_name: str, config: dict[str, Any]) -> keras.layers.Layer:
     import keras
 
-    cls = getattr(keras.layers, class_name, None)
+    if class_name == "SeedStackDense":  # the book's own layer (see dense_tanh_seeds)
+        cls: Any = _seed_stack_dense()
+    else:
+        cls = getattr(keras.layers, class_name, None)
     if cls is None or not isinstance(cls, type):
         raise ValueError(f"unknown Keras layer {class_name!r} in recipe")
     return cls(**config)
@@ -232,10 +235,11 @@ _CIFAR_STANDARDIZE = (
 def cifar_hidden(seed: int = 0) -> Recipe:
     """3072 → 100 (ReLU) → 10 softmax on CIFAR-10.
 
-    Inputs standardised per channel and a one-cycle Adam schedule: measured at about 0.52
-    test accuracy in 10 epochs against 0.42 for constant-rate Adam on raw [0, 1] pixels.
+    Inputs standardised per channel and a one-cycle Adam schedule: in our trials about ten
+    points of test accuracy better than constant-rate Adam on raw [0, 1] pixels, and five
+    epochs did as well as ten.
     """
-    epochs, batch_size = 10, 128
+    epochs, batch_size = 5, 128
     return Recipe(
         name="cifar_hidden",
         input_shape=(32, 32, 3),
@@ -246,7 +250,7 @@ def cifar_hidden(seed: int = 0) -> Recipe:
             ("Dense", {"units": 100, "activation": "relu", "name": "hidden"}),
             ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
         ),
-        optimizer=_adam_one_cycle(1e-3, n_train=50_000, batch_size=batch_size, epochs=epochs),
+        optimizer=_adam_one_cycle(2e-3, n_train=50_000, batch_size=batch_size, epochs=epochs),
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,
@@ -561,10 +565,66 @@ def _seed_stack_initializer() -> type:
     return SeedStack
 
 
+@functools.cache
+def _seed_stack_dense() -> type:
+    """Register (once) the layer that holds one dense layer per seed."""
+    import keras
+
+    @keras.saving.register_keras_serializable(package="explainer")
+    class SeedStackDense(keras.layers.Layer):
+        """``S`` dense layers side by side: input ``(batch, S, in)`` → ``(batch, S, units)``.
+
+        Kernel ``(S, in, units)``, bias ``(S, units)``; copy ``k`` sees only slice ``k``.
+        The product is written as broadcast-multiply-and-sum rather than an einsum: for the
+        book's 2- and 3-unit layers it needs half the time per step (TensorFlow's oneDNN einsum
+        has a high fixed cost per call).
+        """
+
+        def __init__(
+            self,
+            units: int,
+            activation: str | None = None,
+            kernel_initializer: Any = "glorot_uniform",
+            **kwargs: Any,
+        ) -> None:
+            super().__init__(**kwargs)
+            self.units = int(units)
+            self.activation = keras.activations.get(activation)
+            self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+        def build(self, input_shape: tuple[int | None, ...]) -> None:
+            copies, width = int(input_shape[-2]), int(input_shape[-1])
+            self.kernel = self.add_weight(
+                shape=(copies, width, self.units),
+                initializer=self.kernel_initializer,
+                name="kernel",
+            )
+            self.bias = self.add_weight(
+                shape=(copies, self.units), initializer="zeros", name="bias"
+            )
+
+        def call(self, inputs: Any) -> Any:
+            out = keras.ops.sum(inputs[..., :, None] * self.kernel, axis=-2) + self.bias
+            return self.activation(out)
+
+        def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple:
+            return (*input_shape[:-1], self.units)
+
+        def get_config(self) -> dict[str, Any]:
+            return {
+                **super().get_config(),
+                "units": self.units,
+                "activation": keras.activations.serialize(self.activation),
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            }
+
+    return SeedStackDense
+
+
 def dense_tanh_seeds(hidden: int, width: int, seeds: Sequence[int] = (0, 1, 2, 3, 4)) -> Recipe:
     """``len(seeds)`` copies of :func:`dense_tanh` trained side by side as one Keras model.
 
-    Each layer is an ``EinsumDense`` whose kernel holds one ``(in, out)`` slice per seed, so
+    Each layer is a ``SeedStackDense`` whose kernel holds one ``(in, out)`` slice per seed, so
     copy ``k`` never sees the others' weights, starts from exactly the initial weights of
     ``dense_tanh(hidden, width, seeds[k])`` and gets its own gradient. The loss is the mean of
     the copies' losses; Adam's step is unchanged by a constant factor on the gradient except
@@ -573,7 +633,8 @@ def dense_tanh_seeds(hidden: int, width: int, seeds: Sequence[int] = (0, 1, 2, 3
     replaces five, which is what keeps a five-seed table cheap. Inputs: :func:`seed_stack`;
     back to ordinary models: :func:`split_seeds`.
     """
-    _seed_stack_initializer()  # Keras must know the initialiser to build or load the model
+    _seed_stack_initializer()  # Keras must know the initialiser and the layer to build or
+    _seed_stack_dense()  # load the model
     seeds = [int(s) for s in seeds]
     n = len(seeds)
     if n < 1 or len(set(seeds)) != n:
@@ -584,11 +645,9 @@ def dense_tanh_seeds(hidden: int, width: int, seeds: Sequence[int] = (0, 1, 2, 3
         units = int(config["units"])
         layers.append(
             (
-                "EinsumDense",
+                "SeedStackDense",
                 {
-                    "equation": "bsi,sij->bsj",
-                    "output_shape": [n, units],
-                    "bias_axes": "sj",
+                    "units": units,
                     "activation": config["activation"],
                     "name": config["name"],
                     "kernel_initializer": {

@@ -360,17 +360,16 @@ def dense_maps(model: keras.Model, layers: Sequence[str] | None = None) -> list[
 
 
 def split_dense_maps(model: keras.Model) -> list[list[DenseMap]]:
-    """The copies of a side-by-side model (``EinsumDense`` kernels ``(S, in, out)``, as made by
-    :func:`explainer.models.dense_tanh_seeds`) as one list of :class:`DenseMap` s per copy."""
-    import keras
-
+    """The copies of a side-by-side model (kernels ``(S, in, out)``, biases ``(S, out)``, as
+    made by :func:`explainer.models.dense_tanh_seeds`) as one list of :class:`DenseMap` s per
+    copy."""
     layers = [
         layer
         for layer in model.layers
-        if isinstance(layer, keras.layers.EinsumDense) and len(layer.kernel.shape) == 3
+        if getattr(layer, "kernel", None) is not None and len(layer.kernel.shape) == 3
     ]
     if not layers:
-        raise ValueError("the model has no per-copy EinsumDense layers")
+        raise ValueError("the model has no per-copy (S, in, out) dense layers")
     n = int(layers[0].kernel.shape[0])
     kernels = [np.asarray(layer.kernel, dtype=np.float64) for layer in layers]
     biases = [np.asarray(layer.bias, dtype=np.float64) for layer in layers]
