@@ -237,9 +237,9 @@ for data in ("MNIST", "CIFAR-10"):
 # templates above. A template is one blurred picture of a whole class, tied to where things
 # are in the frame. A filter sees 5 × 5 pixels and is applied at every position of the photo,
 # so whatever it detects, it detects anywhere; the later layers combine the detections. After
-# this short training the filters are far from clean: some split into a lighter and a darker
-# band or two colours (an edge), a few are single-colour blobs (green, orange), many still
-# look like noise.
+# this short training the filters are far from clean: most still look like the noise they
+# started from, and only a few show a hint of structure, a lighter and a darker side or a
+# patch of one colour (green, orange).
 
 conv1 = probe.layer_weights(cnn.model, "conv1")
 print(f"conv1 kernel {conv1.kernel.shape}")
