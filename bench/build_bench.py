@@ -7,7 +7,8 @@ Run from the repository root after `nox -s docs` has created its environment onc
 Targets on two cores: cold <= 300 s, warm <= 20 s, prose edit <= 15 s. The cold build is
 measured with a fresh, empty EXPLAINER_CACHE_DIR, so every network of the book is trained.
 It prints one line per measurement and, for the cold build, the per-example times that
-sphinx-gallery recorded (where the cold time goes).
+sphinx-gallery recorded and the seconds in ``fit()`` of every model trained (where the cold
+time goes).
 """
 
 from __future__ import annotations

@@ -280,3 +280,19 @@ def test_decision_boundaries_and_point_sets() -> None:
     assert len(sets.axes) == 2 and sets.figure.get_suptitle() == "Sets"
     with pytest.raises(ValueError, match="0 or 1"):
         plot.point_sets([("bad", x, y + 1)])
+
+
+def test_side_by_side_model_comes_back_from_the_cache(cache_dir) -> None:
+    """The book's own layer survives the cache: saved, then loaded in Keras' safe mode."""
+    x, y = datasets.make_twoclass(n_per_class=16)
+    seeds = (0, 1)
+    recipe = models.dense_tanh_seeds(2, 2, seeds).replace(epochs=1)
+    xs, ys = models.seed_stack(x, y, seeds)
+    first = training.train(recipe, xs, ys)
+    again = training.train(recipe, xs, ys)
+    assert not first.from_cache and again.from_cache
+    assert type(again.model.get_layer("dense0")).__name__ == "SeedStackDense"
+    assert again.model.get_layer("dense0").kernel.shape == (2, 2, 2)
+    np.testing.assert_array_equal(
+        first.model.predict(xs, verbose=0), again.model.predict(xs, verbose=0)
+    )
