@@ -103,8 +103,8 @@ def test_filters_grid_grey_kernel_is_centred_with_colorbar() -> None:
     kernel = np.random.default_rng(3).normal(size=(5, 5, 1, 6)) + 0.3  # mostly positive
     grid = plot.filters_grid(kernel, suptitle="Six filters")
 
-    assert len(grid.axes) == 6 and len(grid.images) == 6
-    assert [ax.get_title() for ax in grid.axes] == [str(i) for i in range(6)]
+    assert len(grid.images) == 6
+    assert [t.get_text() for t in grid.titles] == [str(i) for i in range(6)]
     norm = grid.norms[0]
     assert norm.vmin == pytest.approx(-norm.vmax)
     assert norm.vmax == pytest.approx(np.abs(kernel).max())
@@ -152,7 +152,7 @@ def test_filters_grid_many_channels_uses_mean() -> None:
 def test_feature_maps_tiles_and_automatic_diverging() -> None:
     maps = np.random.default_rng(5).normal(size=(6, 6, 7))
     grid = plot.feature_maps(maps, suptitle="Seven maps")
-    assert len(grid.axes) == 7
+    assert len(grid.images) == 7
     assert grid.images[0].get_cmap().name == plot.WEIGHT_CMAP
     assert grid.norms[0].vmin == pytest.approx(-grid.norms[0].vmax)
     assert all(n is grid.norms[0] for n in grid.norms)  # one shared scale
@@ -217,7 +217,7 @@ def test_mistakes_grid_orders_by_confidence_and_colours_labels() -> None:
     grid = plot.mistakes_grid(images, y, proba, suptitle="Mistakes")
 
     np.testing.assert_array_equal(grid.indices, [3, 4, 1])
-    assert len(grid.axes) == 3
+    assert len(grid.images) == 3
     assert [t.get_text() for t in grid.true_texts] == ["3", "4", "1"]
     assert [t.get_text() for t in grid.pred_texts] == ["→ 8", "→ 9", "→ 7"]
     assert [t.get_text() for t in grid.confidence_texts] == ["95%", "70%", "60%"]

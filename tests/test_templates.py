@@ -137,7 +137,7 @@ def test_template_grid_grey_shapes_shared_centred_norm_and_titles():
     assert norm.vmin == pytest.approx(-3.0) and norm.vmax == pytest.approx(3.0)
     assert grid.images[0].get_cmap().name == plot.WEIGHT_CMAP
     assert grid.colorbar is not None
-    assert [ax.get_title() for ax in grid.axes] == list("abcd")
+    assert [t.get_text() for t in grid.titles] == list("abcd")
 
 
 def test_template_grid_per_tile_norms_are_each_centred():

@@ -10,10 +10,13 @@ from typing import Literal
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.colorbar import Colorbar
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.image import AxesImage
+from matplotlib.text import Text
+from matplotlib.transforms import offset_copy
 
 __all__ = ["WEIGHT_CMAP", "TileGrid", "symmetric_norm", "tile_grid"]
 
@@ -30,15 +33,59 @@ def symmetric_norm(values: np.ndarray) -> Normalize:
 
 @dataclass
 class TileGrid:
-    """What :func:`tile_grid` drew."""
+    """What :func:`tile_grid` drew: all tiles in one axes, one image per tile.
+
+    One axes for the whole grid, not one per tile: matplotlib spends most of a figure's time on
+    each axes' ticks, spines and layout, and the book draws over a thousand tiles.
+    """
 
     figure: Figure | SubFigure
-    axes: list[Axes]
-    """One axes per tile, in reading order (unused grid cells are removed)."""
+    ax: Axes
+    """The one axes (axis lines off) that holds every tile, in data units of tile pixels."""
     images: list[AxesImage]
+    """One image per tile, in reading order."""
     norms: list[Normalize | None] = field(default_factory=list)
     """The colour scale of each tile (``None`` for RGB tiles)."""
     colorbar: Colorbar | None = None
+    titles: list[Text] = field(default_factory=list)
+    """The title above each tile (empty when no titles were given)."""
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    """Each tile's ``(left, top, right, bottom)`` in the axes' data coordinates (y points down)."""
+    frames: LineCollection | None = None
+    """The thin outline of every tile (one artist for all), so pale tiles keep their edges."""
+
+    def label(
+        self,
+        index: int,
+        text: str,
+        *,
+        where: Literal["above", "below"] = "above",
+        loc: Literal["left", "center", "right"] = "center",
+        color: str = "black",
+        fontsize: float = 9,
+        pad: float = 2.0,
+    ) -> Text:
+        """Write ``text`` just above or below tile ``index``, ``pad`` points from its edge.
+
+        :func:`tile_grid` leaves room for it when asked (``label_lines``).
+        """
+        left, top, right, bottom = self.boxes[index]
+        x = {"left": left, "center": (left + right) / 2, "right": right}[loc]
+        above = where == "above"
+        offset = offset_copy(
+            self.ax.transData, fig=self.figure, x=0, y=pad if above else -pad, units="points"
+        )
+        return self.ax.text(
+            x,
+            top if above else bottom,
+            text,
+            transform=offset,
+            ha=loc,
+            va="bottom" if above else "top",
+            fontsize=fontsize,
+            color=color,
+            clip_on=False,
+        )
 
 
 def _as_tiles(images: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -77,6 +124,9 @@ def tile_grid(
     tile_size: float = 0.75,
     suptitle: str | None = None,
     fontsize: float = 9,
+    label_lines: tuple[float, float] | None = None,
+    gap: float = 0.08,
+    frame: bool = True,
 ) -> TileGrid:
     """Draw ``images`` as a grid of small tiles and return the artists.
 
@@ -93,25 +143,49 @@ def tile_grid(
     fig
         Figure or SubFigure to draw in; a new figure sized from ``ncols`` and ``tile_size``
         when omitted.
+    tile_size
+        Inches per tile: the size of a new figure, and the scale at which room for labels is
+        reserved (so pass the tiles' real size when drawing into a given ``fig``).
+    label_lines
+        Lines of text to leave room for above and below every tile (for
+        :meth:`TileGrid.label`); one line above when there are ``titles``, else none.
+    gap
+        Space between tiles, as a fraction of a tile.
+    frame
+        Outline every tile with a thin black line, like the edge of an axes.
     """
     tiles = _as_tiles(images)
     n = len(tiles)
     if n == 0:
         raise ValueError("tile_grid needs at least one image")
-    ncols = ncols or math.ceil(math.sqrt(n))
+    ncols = min(ncols or math.ceil(math.sqrt(n)), n)
     nrows = math.ceil(n / ncols)
+    above_lines, below_lines = label_lines or ((1.0, 0.0) if titles is not None else (0.0, 0.0))
+
+    # Layout in data units (tile pixels): cells of the largest tile, a gap between cells, and
+    # room for text lines above and below each row, converted from points at ``tile_size``.
+    cell_w = max(t.shape[1] for t in tiles)
+    cell_h = max(t.shape[0] for t in tiles)
+    per_inch = cell_h / tile_size
+    line = (fontsize * 1.25 + 2.0) / 72 * per_inch
+    above, below = above_lines * line, below_lines * line
+    space = gap * max(cell_w, cell_h)
+    pitch_x = cell_w + space
+    pitch_y = above + cell_h + below + space
+    width = ncols * pitch_x - space
+    height = nrows * pitch_y - space
+
     if fig is None:
-        extra = 0.6 if colorbar else 0.0
-        title_h = 0.22 if titles is not None else 0.0
+        extra = 0.75 if colorbar else 0.0
         fig = plt.figure(
-            figsize=(ncols * tile_size + extra, nrows * (tile_size + title_h) + 0.4),
-            layout="constrained",
+            figsize=(
+                width / per_inch + extra + 0.1,
+                height / per_inch + (0.4 if suptitle else 0.1),
+            ),
+            layout="compressed",
         )
-    axes_grid = fig.subplots(nrows, ncols, squeeze=False)
-    flat = list(axes_grid.ravel())
-    for ax in flat[n:]:
-        ax.remove()
-    axes = flat[:n]
+    ax = fig.add_subplot()
+    ax.set_axis_off()
 
     grey = [t for t in tiles if t.ndim == 2]
     colour = [t for t in tiles if t.ndim == 3]
@@ -130,9 +204,17 @@ def tile_grid(
     cmap = cmap or (WEIGHT_CMAP if diverging else "gray")
     drawn: list[AxesImage] = []
     norms: list[Normalize | None] = []
-    for i, (ax, tile) in enumerate(zip(axes, tiles, strict=True)):
+    boxes: list[tuple[float, float, float, float]] = []
+    for i, tile in enumerate(tiles):
+        row, col = divmod(i, ncols)
+        h, w = tile.shape[:2]
+        left = col * pitch_x + (cell_w - w) / 2
+        top = row * pitch_y + above + (cell_h - h) / 2
+        extent = (left, left + w, top + h, top)
         if tile.ndim == 3:
-            im = ax.imshow(_rgb_for_display(tile, rgb_lo, rgb_hi), interpolation="nearest")
+            im = ax.imshow(
+                _rgb_for_display(tile, rgb_lo, rgb_hi), interpolation="nearest", extent=extent
+            )
             norms.append(None)
         else:
             norm = shared_norm
@@ -142,21 +224,34 @@ def tile_grid(
                     if diverging
                     else Normalize(vmin=float(tile.min()), vmax=float(tile.max()))
                 )
-            im = ax.imshow(tile, cmap=cmap, norm=norm, interpolation="nearest")
+            im = ax.imshow(tile, cmap=cmap, norm=norm, interpolation="nearest", extent=extent)
             norms.append(norm)
         drawn.append(im)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if titles is not None and i < len(titles):
-            color = title_colors[i] if title_colors is not None else "black"
-            ax.set_title(titles[i], fontsize=fontsize, color=color, pad=2)
+        boxes.append((left, top, left + w, top + h))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
+    ax.set_aspect("equal")
+    ax.set_anchor("N")  # spare height goes below the tiles, not between them and the title
 
-    cbar = None
+    grid = TileGrid(figure=fig, ax=ax, images=drawn, norms=norms, boxes=boxes)
+    if frame:
+        outlines = [[(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)] for x0, y0, x1, y1 in boxes]
+        grid.frames = ax.add_collection(
+            LineCollection(
+                outlines, colors="black", linewidths=0.8, joinstyle="miter", clip_on=False
+            ),
+            autolim=False,
+        )
+    if titles is not None:
+        for i, title in enumerate(titles[:n]):
+            color = title_colors[i] if title_colors is not None else "black"
+            grid.titles.append(grid.label(i, title, color=color, fontsize=fontsize))
     if colorbar and shared_norm is not None:
-        cbar = fig.colorbar(drawn[0], ax=axes, shrink=0.8, aspect=30, pad=0.02)
+        cbar = fig.colorbar(drawn[0], ax=ax, shrink=0.8, aspect=30, pad=0.02)
         if colorbar_label:
             cbar.set_label(colorbar_label, fontsize=fontsize)
         cbar.ax.tick_params(labelsize=fontsize)
+        grid.colorbar = cbar
     if suptitle:
         fig.suptitle(suptitle, fontsize=fontsize + 3)
-    return TileGrid(figure=fig, axes=axes, images=drawn, norms=norms, colorbar=cbar)
+    return grid

@@ -147,10 +147,6 @@ def filters_grid(
         raise ValueError(f"a Conv2D kernel has shape (kh, kw, in, out); got {k.shape}")
     n_in, n_out = k.shape[2], k.shape[3]
     titles = [str(i) for i in range(n_out)] if titles is None else list(titles)
-    if fig is None:
-        nc = ncols or _default_ncols(n_out)
-        nr = math.ceil(n_out / nc)
-        fig = _new_figure(nc * 0.75 + (0.9 if colorbar else 0.2), nr * 0.85 + 0.5)
     if n_in == 3:
         tiles = []
         for j in range(n_out):
@@ -258,7 +254,7 @@ def feature_maps(
     _apply_norm(grid, norm)
     if colorbar:
         grid.colorbar = grid.figure.colorbar(
-            grid.images[0], ax=grid.axes, shrink=0.8, aspect=30, pad=0.02
+            grid.images[0], ax=grid.ax, shrink=0.8, aspect=30, pad=0.02
         )
         grid.colorbar.ax.tick_params(labelsize=_FONT)
     return grid
@@ -483,49 +479,49 @@ def mistakes_grid(
     pred_labels = [_label(class_names, int(k)) for k in pred]
     short = max(len(s) for s in true_labels + pred_labels) <= 2
     ncols = min(ncols, len(idx))
-    nrows = math.ceil(len(idx) / ncols)
-    if fig is None:
-        row_h = 0.78 + (0.2 if show_confidence or not short else 0.0)
-        row_h += 0.0 if short or not show_confidence else 0.18
-        fig = _new_figure(ncols * 0.75 + 0.2, nrows * row_h + 0.5)
+    if short:
+        lines = (1.0, 1.0 if show_confidence else 0.0)
+    else:
+        lines = (1.0, 2.0 if show_confidence else 1.0)
     grid = tile_grid(
         np.asarray(images)[idx],
         ncols=ncols,
         fig=fig,
         suptitle=suptitle,
         fontsize=_FONT,
+        label_lines=lines,
     )
     true_texts: list[Text] = []
     pred_texts: list[Text] = []
     conf_texts: list[Text] = []
-    for ax, t, p, c in zip(grid.axes, true_labels, pred_labels, conf, strict=True):
+    for i, (t, p, c) in enumerate(zip(true_labels, pred_labels, conf, strict=True)):
         pred_text = f"→ {p}" + (f"\n{c:.0%}" if show_confidence and not short else "")
         if short:
-            true_texts.append(
-                ax.set_title(t, loc="left", fontsize=_FONT + 1, color=TRUE_LABEL_COLOR, pad=2)
-            )
+            font = _FONT + 1
+            true_texts.append(grid.label(i, t, loc="left", fontsize=font, color=TRUE_LABEL_COLOR))
             pred_texts.append(
-                ax.set_title(
-                    pred_text, loc="right", fontsize=_FONT + 1, color=PRED_LABEL_COLOR, pad=2
-                )
+                grid.label(i, pred_text, loc="right", fontsize=font, color=PRED_LABEL_COLOR)
             )
             if show_confidence:
                 conf_texts.append(
-                    ax.set_xlabel(
-                        f"{c:.0%}", fontsize=_FONT - 1, color=PRED_LABEL_COLOR, labelpad=1
+                    grid.label(
+                        i, f"{c:.0%}", where="below", fontsize=_FONT - 1, color=PRED_LABEL_COLOR
                     )
                 )
         else:
-            true_texts.append(ax.set_title(t, fontsize=_FONT - 1, color=TRUE_LABEL_COLOR, pad=2))
+            font = _FONT - 1
+            true_texts.append(grid.label(i, t, fontsize=font, color=TRUE_LABEL_COLOR))
             pred_texts.append(
-                ax.set_xlabel(pred_text, fontsize=_FONT - 1, color=PRED_LABEL_COLOR, labelpad=2)
+                grid.label(i, pred_text, where="below", fontsize=font, color=PRED_LABEL_COLOR)
             )
     return MistakesGrid(
         figure=grid.figure,
-        axes=grid.axes,
+        ax=grid.ax,
         images=grid.images,
         norms=grid.norms,
         colorbar=grid.colorbar,
+        boxes=grid.boxes,
+        frames=grid.frames,
         indices=idx,
         true_texts=true_texts,
         pred_texts=pred_texts,
