@@ -26,8 +26,8 @@ and pooling follows the Qiita article on recognising handwritten hiragana with T
 # to 12 × 12, and the last layer weighs those 16 × 12 × 12 = 2,304 numbers for each digit.
 #
 # We train it on all 60,000 training digits with Adam. Instead of a constant learning rate the
-# recipe uses a "one-cycle" schedule: a short warm-up, then a cosine decay to zero, which lets
-# the last epochs settle instead of bouncing around, so fewer epochs are needed.
+# recipe uses a "one-cycle" schedule: a short warm-up to a high peak, then a cosine decay to
+# zero, which lets the last steps settle instead of bouncing around, so two epochs are enough.
 
 import numpy as np
 
@@ -141,10 +141,11 @@ plot.mistakes_grid(
 # %%
 # Some of these a person would hesitate over too; others are plainly readable. As JK noticed
 # in his article, most involve the loops of 0, 6, 8 and 9: an 8 whose loops are squashed or
-# open is read as a 0 or a 9, a 6 or a 0 with a gap or a straightened side is read as
-# something without a loop, and an extra hook makes a loop appear where there is none. The
-# network is often almost certain of these wrong answers: its probabilities say how well the
-# pieces fit a class, not how sure a reader should be.
+# open is read as a 0 or a 9, a 6 whose loop is open or squeezed flat is read as a digit
+# without one (a 1, a 4 or a 5), and a closed curl makes a loop appear where there is none (a 5
+# or a 2 taken for a 0, a 7 for an 8). The network is often almost certain of these wrong
+# answers: its probabilities say how well the pieces fit a class, not how sure a reader should
+# be.
 
 # %%
 # Looking at a mistake through the filters
@@ -190,18 +191,22 @@ for i in chosen:
     )
 
 # %%
-# In the zero taken for a 7 the left side of the ring is faint and broken. Its maps show the
-# top and the right-hand side of the ring clearly, but the left half only in fragments or not
-# at all (compare the bottom-left tile with the typical zero's, which draws both sides of the
-# ring). What is left, a stroke along the top and a long curve down the right, is what the
-# typical 7's maps show too: a top bar and a long stroke down.
-#
 # The zero taken for an 8 is narrow and slanted, with a small hook at the top. Where the
 # typical zero's maps show arcs around a round ring, its maps show long parallel diagonal
-# lines. Those look much more like the slanted strokes that cross in the middle of the
-# typical 8 (the third row of tiles shows it best), and the hook adds a short stroke up where
-# an 8 has its upper loop. No filter here says "a closed, round loop": the network only sees
-# how the edge pieces are placed, and this zero's pieces are placed like an 8's.
+# lines. The typical 8's maps are mostly diagonal pieces too, where its strokes cross in the
+# middle (the first tile of the third row). The bottom-left tile shows the difference best:
+# for the typical zero it draws both sides of the ring, for the typical 8 one long slanted
+# stroke through the middle, and for the misread zero one long slanted stroke as well. No
+# filter here says "a closed, round loop": the network only sees how the edge pieces are
+# placed, and this zero's pieces are placed like an 8's.
+#
+# The zero taken for a 5 lies on its side: wide, flat, with a bump at the top left. Its
+# maps are almost all horizontal strokes, a bar along the top (first tile) and a curve along
+# the bottom (second column), and those are the tiles in which the typical 5 is brightest: its
+# top bar and its round belly. The vertical sides that make the typical zero's bottom-left tile
+# so bright are only a few dots here, because the ring is so low. Without sides, what is left
+# is a top and a bottom, and that is what a 5 is made of too. The network was less sure of
+# this one (the probability printed above is well below that of the other).
 #
 # Summary
 # -------

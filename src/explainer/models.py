@@ -283,10 +283,12 @@ def mnist_cnn(seed: int = 0) -> Recipe:
     """The Keras visualisation article's CNN: Conv2D(16, 5×5, ReLU) → 2×2 max-pool → softmax.
 
     Trained with Adam on a one-cycle learning-rate schedule (warm-up, then a cosine decay to
-    zero): the decay lets the last epochs settle into a minimum instead of bouncing around it.
-    In our trials 4 epochs of batch 64 beat 5 epochs of batch 128, at less cost.
+    zero): the decay lets the last steps settle into a minimum instead of bouncing around it,
+    and it tolerates a high peak rate. In our trials (seed 0) 2 epochs of batch 64 peaking at
+    8e-3 reached 98.7 %, against 98.5 % for 4 epochs peaking at 3e-3, at half the cost; seeds 1
+    and 2 gave 98.6 %, and one epoch stayed below 98.4 %.
     """
-    epochs, batch_size = 4, 64
+    epochs, batch_size = 2, 64
     return Recipe(
         name="mnist_cnn",
         input_shape=(28, 28, 1),
@@ -297,7 +299,7 @@ def mnist_cnn(seed: int = 0) -> Recipe:
             ("Flatten", {"name": "flatten"}),
             ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
         ),
-        optimizer=_adam_one_cycle(3e-3, n_train=60000, batch_size=batch_size, epochs=epochs),
+        optimizer=_adam_one_cycle(8e-3, n_train=60000, batch_size=batch_size, epochs=epochs),
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,
