@@ -159,6 +159,7 @@ plot.mistakes_grid(
 # We pick the two most confident mistakes on a zero, the case JK's article looks at.
 # (If the network makes no such mistakes, we take the two most confident mistakes of all.)
 
+# sphinx_gallery_multi_image_block = "single"
 mistakes = probe.most_confident_mistakes(mnist.y_test, pred.proba)
 on_zero = [int(i) for i in mistakes if mnist.y_test[i] == 0][:2]
 chosen = on_zero if len(on_zero) == 2 else [int(i) for i in mistakes[:2]]
@@ -170,11 +171,16 @@ def most_typical(label: int) -> int:
     return int(right[np.argmax(pred.confidence[right])])
 
 
+def a(digit: int) -> str:
+    """The digit with its article: "a 5", "an 8"."""
+    return f"an {digit}" if digit == 8 else f"a {digit}"
+
+
 for i in chosen:
     true, guess = int(mnist.y_test[i]), int(pred.labels[i])
     picks = [i, most_typical(true), most_typical(guess)]
     post = probe.conv_stages(trained.model, mnist.x_test[picks], "conv").post
-    print(f"test digit #{i}: a {true} taken for a {guess} with p = {pred.confidence[i]:.3f}")
+    print(f"test digit #{i}: {a(true)} taken for {a(guess)} with p = {pred.confidence[i]:.3f}")
     plot.maps_comparison(
         [mnist.x_test[k] for k in picks],
         list(post),
@@ -185,7 +191,7 @@ for i in chosen:
         ],
         title_colors=[plot.PRED_LABEL_COLOR, "black", "black"],
         suptitle=(
-            f"Feature maps after the ReLU: a {true} taken for a {guess}, "
+            f"Feature maps after the ReLU: {a(true)} taken for {a(guess)}, "
             f"beside a typical {true} and a typical {guess}"
         ),
     )
