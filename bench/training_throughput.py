@@ -1,0 +1,91 @@
+"""Training speed of the Filters chapter's two networks, and how steady this machine is.
+
+The chapter's cold build trains ``mnist_cnn`` and ``cifar10_quick`` (target: about 90 s of
+training on 2 cores). cifar10_quick's time in ``fit()`` has ranged from 73 s to 127 s on the
+CI machine kind. This script shows why: it times short ``fit()`` runs of cifar10_quick on real
+CIFAR-10 photos, with TensorFlow's two intra-op threads and then with one, over several rounds,
+and prints the milliseconds per training image and the time that rate gives for the recipe's
+full training. When a round with two threads runs at the one-thread rate or slower, the
+virtual machine was not giving the process two cores at that time.
+
+Run from the repository root::
+
+    EXPLAINER_DATA_DIR=../shared/data python bench/training_throughput.py [--rounds 8]
+
+Each thread count runs in its own process (TensorFlow fixes its thread pools at start-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+N_IMAGES = 4096
+
+
+def measure(threads: int, rounds: int) -> list[float]:
+    """Milliseconds per training image of cifar10_quick, one value per round."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    from explainer import datasets, models, training
+
+    recipe = models.cifar10_quick()
+    cifar = datasets.load_cifar10()
+    x, y = cifar.x_train[:N_IMAGES], cifar.y_train[:N_IMAGES]
+    training.seed_everything(recipe.seed)
+    model = models.build(recipe, steps_per_execution=training.STEPS_PER_EXECUTION)
+    warm = recipe.batch_size * training.STEPS_PER_EXECUTION
+    model.fit(x[:warm], y[:warm], batch_size=recipe.batch_size, epochs=1, verbose=0)
+    out = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=recipe.batch_size, epochs=1, verbose=0)
+        out.append(1000 * (time.perf_counter() - start) / N_IMAGES)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.rounds)))
+        return
+
+    from explainer import models
+
+    recipe = models.cifar10_quick()
+    images = 50_000 * recipe.epochs
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    print(f"cores: {os.cpu_count()}; cifar10_quick, batch {recipe.batch_size}, {N_IMAGES} images")
+    print(f"per round; the full training is {images:,} images ({recipe.epochs} epochs)")
+    for threads in (2, 1):
+        run = subprocess.run(
+            [sys.executable, __file__, "--child", str(threads), "--rounds", str(args.rounds)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        rates = json.loads(run.stdout.strip().splitlines()[-1])
+        shown = "  ".join(f"{r:.2f}" for r in rates)
+        print(f"{threads} thread(s), ms per image: {shown}")
+        for label, rate in [
+            ("fastest", min(rates)),
+            ("median", statistics.median(rates)),
+            ("slowest", max(rates)),
+        ]:
+            seconds = rate * images / 1000
+            print(f"    {label:>7s}: {rate:.3f} ms/image -> {seconds:5.1f} s of training")
+
+
+if __name__ == "__main__":
+    main()
