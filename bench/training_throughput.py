@@ -59,10 +59,10 @@ def main() -> None:
         print(json.dumps(measure(args.child, args.rounds)))
         return
 
-    from explainer import models
+    from explainer import datasets, models
 
     recipe = models.cifar10_quick()
-    images = 50_000 * recipe.epochs
+    images = len(datasets.load_cifar10().x_train) * recipe.epochs
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     print(f"cores: {os.cpu_count()}; cifar10_quick, batch {recipe.batch_size}, {N_IMAGES} images")
