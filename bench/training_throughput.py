@@ -6,7 +6,13 @@ CI machine kind. This script shows why: it times short ``fit()`` runs of cifar10
 CIFAR-10 photos, with TensorFlow's two intra-op threads and then with one, over several rounds,
 and prints the milliseconds per training image and the time that rate gives for the recipe's
 full training. When a round with two threads runs at the one-thread rate or slower, the
-virtual machine was not giving the process two cores at that time.
+virtual machine was not giving the process two cores' worth of arithmetic at that time.
+
+Each round also shows how many cores' worth of CPU time the process used (its user + system
+time over the wall time) and how busy the guest kept each CPU (from ``/proc/stat``). Nothing
+inside the guest caps the process: its cgroup has no CPU quota and the kernel reports no steal
+time. Yet the slow rounds recur at the same rate, to the hundredth, with one thread or two:
+the pace is set outside the guest, by how much of the host's CPUs the virtual machine gets.
 
 Run from the repository root::
 
@@ -24,12 +30,31 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 N_IMAGES = 4096
 
 
-def measure(threads: int, rounds: int) -> list[float]:
-    """Milliseconds per training image of cifar10_quick, one value per round."""
+def _cpu_busy() -> list[tuple[int, int]]:
+    """(busy, total) jiffies of each CPU from /proc/stat; empty where there is none."""
+    try:
+        lines = Path("/proc/stat").read_text().splitlines()
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        name, *fields = line.split()
+        if name.startswith("cpu") and name != "cpu":
+            ticks = [int(f) for f in fields]
+            idle = ticks[3] + ticks[4]  # idle + iowait
+            out.append((sum(ticks) - idle, sum(ticks)))
+    return out
+
+
+def measure(threads: int, rounds: int) -> list[dict[str, Any]]:
+    """Per round: milliseconds per training image of cifar10_quick, how many cores' worth of
+    CPU time the process used, and how busy the machine kept each of its CPUs."""
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -44,9 +69,17 @@ def measure(threads: int, rounds: int) -> list[float]:
     model.fit(x[:warm], y[:warm], batch_size=recipe.batch_size, epochs=1, verbose=0)
     out = []
     for _ in range(rounds):
+        cpu_before, times_before = _cpu_busy(), os.times()
         start = time.perf_counter()
         model.fit(x, y, batch_size=recipe.batch_size, epochs=1, verbose=0)
-        out.append(1000 * (time.perf_counter() - start) / N_IMAGES)
+        wall = time.perf_counter() - start
+        times_after, cpu_after = os.times(), _cpu_busy()
+        used = (times_after.user + times_after.system) - (times_before.user + times_before.system)
+        busy = [
+            100 * (b1 - b0) / max(t1 - t0, 1)
+            for (b0, t0), (b1, t1) in zip(cpu_before, cpu_after, strict=True)
+        ]
+        out.append({"ms": 1000 * wall / N_IMAGES, "cores": used / wall, "busy": busy})
     return out
 
 
@@ -75,9 +108,15 @@ def main() -> None:
             capture_output=True,
             text=True,
         )
-        rates = json.loads(run.stdout.strip().splitlines()[-1])
-        shown = "  ".join(f"{r:.2f}" for r in rates)
-        print(f"{threads} thread(s), ms per image: {shown}")
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        rates = [r["ms"] for r in result]
+        print(f"{threads} thread(s):")
+        for k, r in enumerate(result, 1):
+            busy = " ".join(f"{b:3.0f} %" for b in r["busy"])
+            print(
+                f"    round {k}: {r['ms']:.2f} ms/image, process used {r['cores']:.2f} cores,"
+                f" CPUs busy {busy}"
+            )
         for label, rate in [
             ("fastest", min(rates)),
             ("median", statistics.median(rates)),
