@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from explainer.references import Reference
+
 __all__ = [
     "METRICS_DIR_ENV",
     "Metric",
@@ -80,14 +82,19 @@ def record(
     name: str,
     value: float,
     *,
-    reference: float | None = None,
+    reference: float | Reference | None = None,
     source: str | None = None,
     fmt: str = ".4f",
 ) -> Metric:
     """Print ``name = value`` and store it for the Reproducibility page.
 
+    ``reference`` is best one of :mod:`explainer.references`, which carries its own source.
     Recording the same name twice in one example keeps the last value.
     """
+    if isinstance(reference, Reference):
+        if source is None:
+            source = reference.source
+        reference = reference.value
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"metric {name!r} is not a finite number: {value}")
