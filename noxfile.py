@@ -10,6 +10,9 @@ from pathlib import Path
 
 import nox
 
+sys.path.insert(0, str(Path(__file__).parent / "src"))
+from explainer.environment import SETTINGS  # the one place for these settings
+
 ROOT = Path(__file__).parent.resolve()
 SHARED_DATA = ROOT.parent / "shared" / "data"
 DOCS_OUT = ROOT / "docs" / "_build" / "html"
@@ -21,10 +24,8 @@ nox.options.reuse_existing_virtualenvs = True
 
 
 def _env() -> dict[str, str]:
-    """Offline data when the machine has the shared copy; quiet, fast TensorFlow."""
-    env = {"TF_CPP_MIN_LOG_LEVEL": "2", "KERAS_BACKEND": "tensorflow"}
-    # oneDNN kernels also on CPUs where TensorFlow leaves them off (AVX2): ~1.5x faster CNNs.
-    env["TF_ENABLE_ONEDNN_OPTS"] = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1")
+    """Offline data when the machine has the shared copy; the package's own process settings."""
+    env = {key: os.environ.get(key, value) for key, value in SETTINGS.items()}
     if not os.environ.get("EXPLAINER_DATA_DIR") and SHARED_DATA.is_dir():
         env["EXPLAINER_DATA_DIR"] = str(SHARED_DATA)
     return env

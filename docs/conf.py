@@ -13,15 +13,12 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))  # the book documents this checkout, installed or not
 sys.path.insert(1, str(HERE / "_ext"))  # the book's own Sphinx extensions
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-# TensorFlow turns its oneDNN kernels on by default only on CPUs with AVX-512-class features; on
-# an AVX2 machine they still train the book's CNNs about 1.5x faster, so ask for them everywhere.
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
-
 import tomllib
 
 import explainer
+from explainer import environment
+
+environment.configure()
 
 # -- Project -------------------------------------------------------------------------------------
 project = "explainer"

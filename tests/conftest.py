@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
+from explainer import environment
 
-os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+environment.configure()
 
-import matplotlib
-import pytest
+import matplotlib  # noqa: E402  (after the settings, which matplotlib reads on import)
+import pytest  # noqa: E402
 
 matplotlib.use("Agg")
 

@@ -13,11 +13,11 @@ import json
 import math
 import os
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from explainer.files import atomic_write_text
 from explainer.references import Reference
 
 __all__ = [
@@ -70,12 +70,7 @@ def _load(path: Path) -> list[dict[str, Any]]:
 
 
 def _dump(path: Path, metrics: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump({"metrics": metrics}, fh, indent=1, sort_keys=True)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; this file is published with the book
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps({"metrics": metrics}, indent=1, sort_keys=True))
 
 
 def record(

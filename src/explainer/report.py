@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
+from explainer import environment
+
 if TYPE_CHECKING:
     import keras
     from matplotlib.figure import Figure, SubFigure
@@ -1595,8 +1597,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``explainer report`` from parsed arguments; return the exit status."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    environment.configure()
     try:
         result = generate(
             args.model,

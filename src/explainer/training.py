@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from explainer.datasets import array_sha256
+from explainer.files import atomic_write_text
 from explainer.models import Recipe, build
 
 if TYPE_CHECKING:
@@ -141,17 +142,6 @@ def _load_entry(path: Path, meta_path: Path) -> tuple[keras.Model, dict[str, Any
     return model, meta
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _save_entry(model: keras.Model, meta: dict[str, Any], path: Path, meta_path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".keras")
@@ -163,7 +153,7 @@ def _save_entry(model: keras.Model, meta: dict[str, Any], path: Path, meta_path:
         Path(tmp).unlink(missing_ok=True)
         raise
     # The metadata is written last: an entry counts only when both files are complete.
-    _atomic_write_text(meta_path, json.dumps(meta, indent=1, sort_keys=True))
+    atomic_write_text(meta_path, json.dumps(meta, indent=1, sort_keys=True))
 
 
 def train(
