@@ -53,3 +53,54 @@ def test_default_recipe_json_is_pinned(expr: str) -> None:
         f"{expr}.to_json() changed: the cached models of the book would be retrained; keep "
         "the JSON of the default recipes byte-identical"
     )
+
+
+def test_recipe_knobs_recompute_the_schedule_and_rename() -> None:
+    default = models.mnist_cnn()
+    short = models.mnist_cnn(filters=4, epochs=1)
+    schedule = short.optimizer["config"]["learning_rate"]["config"]
+    full = default.optimizer["config"]["learning_rate"]["config"]
+    # 938 steps per epoch at batch 64: one epoch has half the steps of two.
+    assert schedule["decay_steps"] + schedule["warmup_steps"] == 938
+    assert full["decay_steps"] + full["warmup_steps"] == 2 * 938
+    assert short.layer("conv")["filters"] == 4
+    assert short.name == "mnist_cnn_filters4_epochs1" and short.floor is None
+    assert default.name == "mnist_cnn" and default.floor == pytest.approx(0.984)
+    assert models.cifar10_quick(filters=(16, 32, 64)).name == "cifar10_quick_filters16-32-64"
+    assert models.cifar10_quick(seed=3).floor == pytest.approx(0.70)
+
+
+def test_replace_refuses_to_resize_a_scheduled_recipe() -> None:
+    with pytest.raises(ValueError, match=r"models.mnist_cnn\(epochs=1\)"):
+        models.mnist_cnn().replace(epochs=1)
+    # A constant learning rate has nothing to resize.
+    assert models.mnist_softmax().replace(epochs=1).epochs == 1
+
+
+def test_with_layer_changes_one_layer_only() -> None:
+    base = models.mnist_cnn()
+    variant = base.with_layer("conv", filters=8, activation=None)
+    assert dict(variant.layer("conv")) == {"filters": 8, "kernel_size": 5, "name": "conv"}
+    assert variant.layers[2:] == base.layers[2:]
+    assert variant.name == "mnist_cnn_conv_activationNone_filters8" and variant.floor is None
+    with pytest.raises(KeyError, match="no layer 'conv9'; its layers are: scale, conv, pool"):
+        base.with_layer("conv9", filters=2)
+
+
+def test_layer_configs_are_frozen() -> None:
+    recipe = models.mnist_cnn()
+    with pytest.raises(TypeError, match="with_layer"):
+        recipe.layers[1][1]["filters"] = 3  # type: ignore[index]
+    with pytest.raises(TypeError, match="frozen"):
+        recipe.optimizer["config"]["learning_rate"]["config"].update(alpha=1.0)
+    assert isinstance(recipe.layer("scale")["scale"], float)
+    assert models.cifar10_quick().layer("scale")["scale"].__class__ is tuple  # lists frozen too
+
+
+def test_floor_is_not_part_of_the_cache_key() -> None:
+    recipe = models.mnist_cnn()
+    assert recipe.replace(floor=0.5).to_json() == recipe.to_json()
+    assert "floor" not in recipe.to_json()
+    assert models.accuracy_floor("mnist_cnn") == pytest.approx(0.984)
+    assert models.accuracy_floor("cifar10_quick") == pytest.approx(0.70)
+    assert models.accuracy_floor("mnist_cnn_filters4") is None
