@@ -33,9 +33,7 @@ something more: a third dimension.
 
 import numpy as np
 
-from explainer import datasets, metrics, models, plot, probe, training
-
-SOURCE = 'Yasui, "Looking at deep learning analytically" (in Japanese)'
+from explainer import datasets, metrics, models, plot, probe, references, training
 
 makers = {"twoclass": datasets.make_twoclass, "circles": datasets.make_circles}
 train_sets = {name: make(seed=0) for name, make in makers.items()}
@@ -58,12 +56,13 @@ plot.point_sets(
 # a layer of ``n`` units on ``m`` inputs has ``m × n`` weights and ``n`` biases.
 
 # metric name: (data set, hidden layers, width, article's parameters, article's accuracy)
+ARTICLE = references.YASUI_DENSE_TANH
 CONFIGS = {
-    "twoclass.h0_w2": ("twoclass", 0, 2, 9, 0.90),
-    "twoclass.h1_w2": ("twoclass", 1, 2, 15, 0.90),
-    "twoclass.h5_w2": ("twoclass", 5, 2, 39, 1.00),
-    "circles.h10_w2": ("circles", 10, 2, 69, 0.95),
-    "circles.h10_w3": ("circles", 10, 3, 133, 1.00),
+    "twoclass.h0_w2": ("twoclass", 0, 2, 9, ARTICLE["twoclass.h0_w2"].value),
+    "twoclass.h1_w2": ("twoclass", 1, 2, 15, ARTICLE["twoclass.h1_w2"].value),
+    "twoclass.h5_w2": ("twoclass", 5, 2, 39, ARTICLE["twoclass.h5_w2"].value),
+    "circles.h10_w2": ("circles", 10, 2, 69, ARTICLE["circles.h10_w2"].value),
+    "circles.h10_w3": ("circles", 10, 3, 133, ARTICLE["circles.h10_w3"].value),
 }
 for name, (_, hidden, width, article_params, _) in CONFIGS.items():
     n_params = models.build(models.dense_tanh(hidden, width)).count_params()
@@ -122,12 +121,11 @@ xt, yt = test_sets["twoclass"]
 line_acc = np.mean((np.c_[xt, np.ones(len(xt))] @ w > 0) == (yt == 1))
 print(f"twoclass, least-squares straight line: {100 * line_acc:.1f} % on the test draw")
 
-for name, (data, *_, article_acc) in CONFIGS.items():
+for name, (data, *_) in CONFIGS.items():
     metrics.record(
         f"{name}.accuracy",
         probe.binary_accuracy(nets[name][0], *test_sets[data]),
-        reference=article_acc,
-        source=SOURCE,
+        reference=ARTICLE[name],
     )
 
 # %%

@@ -71,6 +71,9 @@ print(f"mean ink in the centre, other digits: {others[centre].mean() / 255:.3f}"
 ink = [f"{d}: {means[d][centre].mean() / 255:.2f}" for d in range(10)]
 print("centre ink per digit:", ", ".join(ink[:5]))
 print("                     ", ", ".join(ink[5:]))
+# The prose: the centre of the "0" template is negative, and 0s have less ink there than others.
+assert zero[centre].mean() < 0
+assert means[0][centre].mean() < others[centre].mean()
 
 plot.template_closeup(
     zero,
@@ -139,6 +142,10 @@ plot.top_k_figure(
     titles=["hesitant", "hesitant", "blatant", "blatant"],
     suptitle="Two hesitant and two blatant mistakes with their three most probable classes",
 )
+# The prose below: the hesitant pair are coin tosses with the truth as runner-up, the blatant
+# pair put nearly all the probability on a wrong digit.
+assert all(pred.margin[i] < 0.1 for i in hesitant)
+assert all(pred.confidence[i] > 0.9 for i in blatant)
 
 # %%
 # Chosen this way, the hesitant pair are coin tosses: the network splits its belief almost
@@ -157,14 +164,11 @@ plot.top_k_figure(
 
 hidden = training.train(models.mnist_hidden10(), mnist.x_train, mnist.y_train)
 hidden_pred = probe.predict(hidden.model, mnist.x_test)
-metrics.record(
-    "mnist_hidden10.test_accuracy",
-    hidden_pred.accuracy(mnist.y_test),
-    source="ml4a, Looking inside neural nets (no number given)",
-)
+metrics.record("mnist_hidden10.test_accuracy", hidden_pred.accuracy(mnist.y_test))
 print(f"trained in {hidden.fit_seconds:.1f} s (loaded from the cache now: {hidden.from_cache})")
 gain = hidden_pred.accuracy(mnist.y_test) - pred.accuracy(mnist.y_test)
 print(f"hidden-layer network minus template network: {gain:+.4f}")
+assert 0 < gain < 0.05, "the prose below calls the hidden layer's gain on digits 'a little'"
 
 # %%
 # First the ten hidden units on their own, large. They share one colour scale centred at
@@ -201,6 +205,13 @@ for d in range(10):
         f"dislikes h{dislikes[d]} most ({o.kernel[dislikes[d], d]:+.2f})"
     )
 print(f"the unit 0 likes most is the unit 1 dislikes most: {likes[0] == dislikes[1]}")
+# The prose below, checked: the unit 0 likes most is the one 1 dislikes most, and it has a
+# negative (blue) centre; the 1's favourite unit is a vertical stroke through the middle.
+assert likes[0] == dislikes[1]
+ring = h.kernel[:, likes[0]].reshape(28, 28)
+assert ring[centre].mean() < 0
+stroke = h.kernel[:, likes[1]].reshape(28, 28)
+assert stroke[4:24, 12:16].mean() > stroke[4:24].mean()
 
 # %%
 # Which unit is which depends on the random start, so the unit numbers are in the printout,

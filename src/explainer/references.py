@@ -10,8 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CAFFE_CIFAR10_QUICK",
+    "JK_CHECKDATA_ACCURACY",
+    "JK_CHECKDATA_L1_SURVIVING_UNITS",
+    "JK_MNIST_CNN",
     "KNN_CIFAR10_PIXELS",
     "KNN_MNIST_PIXELS",
+    "ML4A_CIFAR10_SOFTMAX",
+    "ML4A_MNIST_SOFTMAX",
+    "YASUI_DENSE_TANH",
     "Reference",
 ]
 
@@ -35,3 +42,36 @@ KNN_CIFAR10_PIXELS = Reference(
     "CS231n notes, Image classification: nearest neighbour (L2) on raw CIFAR-10 pixels, 35.4 %",
     "https://cs231n.github.io/classification/",
 )
+
+_ML4A = "ml4a (Gene Kogan), Looking inside neural nets"
+_ML4A_URL = "https://ml4a.github.io/ml4a/looking_inside_neural_nets/"
+ML4A_MNIST_SOFTMAX = Reference(0.92, f"{_ML4A}: 784 → 10 softmax on MNIST, about 92 %", _ML4A_URL)
+ML4A_CIFAR10_SOFTMAX = Reference(0.37, f"{_ML4A}: 3072 → 10 softmax on CIFAR-10, 37 %", _ML4A_URL)
+
+_JK = "JK, Deep LearningをKerasで可視化したい (次世代システム研究室 blog, 2017)"
+JK_MNIST_CNN = Reference(0.99, f"{_JK}: Conv2D(16, 5×5) → pool → softmax on MNIST, about 99 %")
+JK_CHECKDATA_ACCURACY = Reference(1.0, f"{_JK}: the check-data MLP, 100 % test accuracy")
+JK_CHECKDATA_L1_SURVIVING_UNITS = Reference(
+    5, f"{_JK}, section 2.1: hidden units still connected under L1"
+)
+
+CAFFE_CIFAR10_QUICK = Reference(
+    0.75,
+    "Caffe, CIFAR-10 tutorial: cifar10_quick, about 75 %",
+    "https://caffe.berkeleyvision.org/gathered/examples/cifar10.html",
+)
+
+_YASUI = (
+    "Yasui, ディープラーニングの挙動を解析的に眺めてみた (Looking at deep learning analytically)"
+)
+YASUI_DENSE_TANH: dict[str, Reference] = {
+    name: Reference(value, f"{_YASUI}: {name}, {100 * value:.0f} %")
+    for name, value in {
+        "twoclass.h0_w2": 0.90,
+        "twoclass.h1_w2": 0.90,
+        "twoclass.h5_w2": 1.00,
+        "circles.h10_w2": 0.95,
+        "circles.h10_w3": 1.00,
+    }.items()
+}
+"""The article's test accuracies of its tanh stacks, by the Bending-space chapter's metric names."""
