@@ -71,7 +71,7 @@ for name, recipe in variants.items():
 runs["none"].model.summary()
 
 # %%
-# Every variant answers the test set perfectly. The article reports 100 % for no
+# Every variant answers the test set perfectly. The article reports a perfect score for no
 # regularisation, L1 and L2 (it gives no number for dropout):
 
 assert min(accuracy.values()) == 1.0, "the prose: every variant answers the test set perfectly"
@@ -107,7 +107,7 @@ maps = plot.weight_maps(
 
 # %%
 # The numbers behind the pictures. A hidden unit counts as connected to an input when their
-# weight has \|w\| ≥ 0.001; "units ← 3 or 6" counts the hidden units that still receive at
+# weight has \|w\| ≥ ``0.001``; "units ← 3 or 6" counts the hidden units that still receive at
 # least one of the two informative inputs.
 
 pressure = {k: probe.kernel_pressure(w, informative) for k, w in kernels.items()}
@@ -132,13 +132,13 @@ for name in ("l1", "l2"):
 #   network to clean up: a noise weight that does no harm stays close to where the random
 #   initialisation put it, and practically no weight is below 0.001.
 # - **L1.** The picture empties. The eight noise rows are white and so is most of rows 3
-#   and 6: nearly all weights are below 0.001, the largest noise weight included, and only
+#   and 6: nearly all weights are below ``0.001``, the largest noise weight included, and only
 #   the handful of hidden units counted in "units ← 3 or 6" still receive the answer. The
 #   article saw the same thing (it counts five surviving units; our count is printed
 #   above). A handful is plenty: a single unit that adds inputs 3 and 6 carries the whole
 #   decision. L1 pushes every weight towards zero by the same fixed amount per step however
 #   small it already is, so a weight that the data does not defend goes all the way down.
-#   Strictly, none is exactly 0.0 ("weights exactly 0"): each step overshoots zero a little,
+#   Strictly, none is exactly zero ("weights exactly 0"): each step overshoots zero a little,
 #   so the removed weights jitter around it at the size of one penalty step (learning rate
 #   × L1 strength), far below anything the data uses.
 # - **L2.** Everything is paler than without a penalty, yet nothing is white. All 30 hidden
@@ -148,7 +148,7 @@ for name in ("l1", "l2"):
 #   The informative weights stay spread over many units instead of concentrating in a few:
 #   L2 prefers many small weights to a few large ones.
 #
-# A linear colour scale draws 0.01 and 0.00001 both as white. On a logarithmic scale the
+# A linear colour scale draws ``0.01`` and ``0.00001`` both as white. On a logarithmic scale the
 # difference between "small" (L2) and "removed" (L1) becomes visible:
 
 plot.weight_maps(
@@ -167,7 +167,7 @@ plot.weight_maps(
 # Dropout: pressure of another kind
 # ---------------------------------
 # Dropout adds no term to the loss. During training it switches off each hidden unit with
-# probability *rate* (here 0.2 and 0.5) for each sample, so no unit can rely on particular
+# probability *rate* (here ``0.2`` and ``0.5``) for each sample, so no unit can rely on particular
 # partners. The article only sketches this experiment; it notes that the weights look
 # clearly different from the penalised ones. Same colour scale and bar axis as above:
 
@@ -198,7 +198,7 @@ metrics.record(
 # still receive inputs 3 and 6.
 #
 # Histograms make the difference in shape plain. Below, all 300 first-layer weights (signed,
-# not magnitudes) of the networks trained without pressure, with L2 and with dropout 0.5,
+# not magnitudes) of the networks trained without pressure, with L2 and with dropout ``0.5``,
 # counted on the same bins; the counts are on a logarithmic axis so that the few large
 # weights stay visible next to the many small ones.
 
@@ -222,8 +222,8 @@ plot.weight_histograms(
 # Before training, Keras draws the weights at random, by default from a Glorot distribution
 # whose spread depends on the layer's size. Section 4 of the article asks how much that
 # starting spread matters. We train the unpenalised network three more times with both
-# kernels drawn from a normal distribution with standard deviation σ = 0.001, 0.05 and 1.0,
-# and compare the first layer's weights before and after the same 15 epochs.
+# kernels drawn from a normal distribution with standard deviation σ = ``0.001``, ``0.05``
+# and ``1.0``, and compare the first layer's weights before and after the same 15 epochs.
 
 pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 spread_titles: dict[str, str] = {}
