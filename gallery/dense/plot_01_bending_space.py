@@ -205,13 +205,13 @@ states_h1 = show_layers("twoclass.h1_w2")
 # %%
 # Six tanh layers
 # ---------------
-# With five hidden layers the article got every test point right. Seed 0 comes within a hair
-# of it (see the table), and the way it does it is instructive: it does not carefully unfold
-# the moons in the plane. Early on, one affine map presses the whole plane onto a thin band (see the flatness of
+# With five hidden layers the article got every test point right. Seed 0 comes within a hair of it
+# (see the table), and the way it does it is instructive: it does not carefully unfold the moons in
+# the plane. Early on, one affine map presses the whole plane onto a thin band (see the flatness of
 # ``dense1``), along which the two moons already lie one after the other; the remaining layers
-# stretch and bend that band until the classes sit at its two ends, and the last line cuts it
-# in the middle. A band with the classes in order is a *one-dimensional* problem, which a single
-# threshold solves.
+# stretch and bend that band until the classes sit at its two ends, and the last line cuts it in the
+# middle. A band with the classes in order is a *one-dimensional* problem, which a single threshold
+# solves.
 
 states_h5 = show_layers("twoclass.h5_w2")
 
