@@ -8,7 +8,8 @@
   Awesome), show their frames in an ``<img>`` without ``alt`` (axe: ``image-alt``) and have an
   unlabelled frame slider (axe: ``label``). :func:`matplotlib_scraper` wraps sphinx-gallery's
   scraper: the link goes, the image's ``alt`` is the figure's suptitle (as sphinx-gallery does
-  for still figures) and the slider is named.
+  for still figures) and the slider is named. A figure without a suptitle (so without alt text)
+  is a build warning naming the example (:func:`check_suptitles`).
 
 The version switcher's and the search button's names are fixed in ``docs/_templates``.
 """
@@ -92,10 +93,31 @@ def _animation_titles(block_vars: dict[str, Any]) -> list[str]:
     return titles
 
 
+def check_suptitles(figures: Sequence[Any], example: str) -> str | None:
+    """The message for figures without a suptitle (it becomes the image's alt text), or None."""
+    from explainer.conventions import figures_without_suptitle
+
+    missing = figures_without_suptitle(figures)
+    if not missing:
+        return None
+    return (
+        f"{example}: figure(s) {', '.join(map(str, missing))} of this code block have no "
+        "suptitle; the suptitle is the image's alt text: pass suptitle='<what the figure "
+        "shows>' to the explainer.plot function"
+    )
+
+
 def matplotlib_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: Any, **kwargs) -> str:
-    """sphinx-gallery's matplotlib scraper with the animation fixes of this module."""
+    """sphinx-gallery's matplotlib scraper with the animation fixes of this module; a figure
+    without a suptitle is a Sphinx warning (an error under ``-W``) naming the example."""
+    import matplotlib.pyplot as plt
+    from sphinx.util import logging
     from sphinx_gallery.scrapers import matplotlib_scraper as scrape
 
+    figures = [plt.figure(num) for num in plt.get_fignums()]
+    problem = check_suptitles(figures, str(block_vars.get("src_file", "an example")))
+    if problem:
+        logging.getLogger(__name__).warning(problem)
     titles = _animation_titles(block_vars) if gallery_conf["matplotlib_animations"][0] else []
     return fix_animation_html(scrape(block, block_vars, gallery_conf, **kwargs), titles)
 

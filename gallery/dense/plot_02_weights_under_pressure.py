@@ -130,7 +130,7 @@ for name in ("l1", "l2"):
 # - **No penalty.** Rows 3 and 6 are the darkest and their bars the tallest: the network
 #   found the planted inputs by itself. But every noise row is tinted too. Nothing asks the
 #   network to clean up: a noise weight that does no harm stays close to where the random
-#   initialisation put it, and practically no weight is below 0.001.
+#   initialisation put it, and practically no weight is below ``0.001``.
 # - **L1.** The picture empties. The eight noise rows are white and so is most of rows 3
 #   and 6: nearly all weights are below ``0.001``, the largest noise weight included, and only
 #   the handful of hidden units counted in "units ← 3 or 6" still receive the answer. The
@@ -143,7 +143,7 @@ for name in ("l1", "l2"):
 #   × L1 strength), far below anything the data uses.
 # - **L2.** Everything is paler than without a penalty, yet nothing is white. All 30 hidden
 #   units still receive inputs 3 and 6, and the noise weights are many times smaller than
-#   without a penalty but not gone: few weights fall below 0.001. L2's pull is proportional
+#   without a penalty but not gone: few weights fall below ``0.001``. L2's pull is proportional
 #   to the weight itself, so it weakens as the weight shrinks and never quite reaches zero.
 #   The informative weights stay spread over many units instead of concentrating in a few:
 #   L2 prefers many small weights to a few large ones.
@@ -257,13 +257,13 @@ plot.before_after_histograms(
 #   cannot depend on them enough to flip a single decision: the output layer balances out
 #   what the first layer passes on. Large first-layer weights on an input do not prove that
 #   the network *uses* it.
-# - **σ = 0.05.** A narrow start; training grows the few weights that matter (the tails
+# - **σ = ``0.05``.** A narrow start; training grows the few weights that matter (the tails
 #   after training) and leaves the noise weights near their small starting values.
-# - **σ = 0.001.** Practically every weight starts at zero. There, each layer's gradient is
+# - **σ = ``0.001``.** Practically every weight starts at zero. There, each layer's gradient is
 #   proportional to the other layer's weights, so the signal has to grow out of a product of
 #   two tiny numbers: in the printed training accuracy the first epoch lags well behind the
 #   wider starts. Once the signal has grown, the network learns as fast as the others and
-#   ends with a weight histogram much like that of σ = 0.05.
+#   ends with a weight histogram much like that of σ = ``0.05``.
 #
 # The article found that a very narrow start keeps the network from learning properly. In
 # our runs it costs time, not the result: with momentum SGD and 15 epochs all three spreads

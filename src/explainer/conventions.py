@@ -284,7 +284,10 @@ PROSE_ALLOWED_TEXT: tuple[str, ...] = (
 """Exact strings that may contain a decimal number or a % (quoted titles of cited works).
 Add one here, with a comment naming the chapter, only for text that is not our result."""
 
-_TYPED = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])|\d\s*%|\d\s*per ?cent")
+_TYPED = re.compile(
+    r"(?<![\d.])\d[\d,]*(?:\.\d+)?\s*(?:%|per ?cent\b)"  # 98 %, 71.40 %, 5 per cent
+    r"|(?<![\d.])\d+\.\d+(?!\.?\d)"  # 98.7, 0.001
+)
 
 
 def prose_blocks(source: str) -> list[tuple[int, str]]:
@@ -311,13 +314,6 @@ def prose_blocks(source: str) -> list[tuple[int, str]]:
     return blocks
 
 
-def _around(line: str, match: re.Match[str]) -> str:
-    """The matched number with the words either side, to find it in the text."""
-    start = line.rfind(" ", 0, max(match.start() - 1, 0)) + 1
-    end = line.find(" ", match.end() + 1)
-    return line[start : end if end > 0 else len(line)].strip()
-
-
 def check_prose(path: str | Path, source: str) -> list[Problem]:
     """No typed results in the prose: no number with a decimal point and no percentage.
 
@@ -338,7 +334,7 @@ def check_prose(path: str | Path, source: str) -> list[Problem]:
                     Problem(
                         str(path),
                         first + offset,
-                        f"typed number {_around(line, match)!r} in the prose: print "
+                        f"typed number {match.group(0)!r} in the prose: print "
                         "it from the code (metrics.record prints recorded numbers; published "
                         "values come from explainer.references) and refer to the printout, or "
                         "put a parameter value in ``code``",

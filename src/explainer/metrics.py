@@ -23,6 +23,7 @@ from explainer.references import Reference
 __all__ = [
     "METRICS_DIR_ENV",
     "Metric",
+    "check_floor",
     "collect",
     "record",
     "set_current_example",
@@ -93,6 +94,7 @@ def record(
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"metric {name!r} is not a finite number: {value}")
+    check_floor(name, value)
     metric = Metric(
         example=_example_name(),
         name=name,
@@ -108,6 +110,26 @@ def record(
         kept = [m for m in _load(path) if m.get("name") != name]
         _dump(path, [*kept, asdict(metric)])
     return metric
+
+
+def check_floor(name: str, value: float) -> None:
+    """Refuse ``<recipe>.test_accuracy`` below the floor that recipe declares.
+
+    The floor (:attr:`explainer.models.Recipe.floor`) is the accuracy the chapters' prose
+    takes for granted; below it a recipe change has made the book say something false.
+    """
+    recipe, _, last = name.rpartition(".")
+    if last != "test_accuracy" or not recipe:
+        return
+    from explainer.models import accuracy_floor
+
+    floor = accuracy_floor(recipe)
+    if floor is not None and value < floor:
+        raise ValueError(
+            f"{name} = {value:.4f} is below the floor {floor:.4f} that models.{recipe}() "
+            "declares: the chapters' prose assumes at least that. Fix the recipe or its "
+            "training; if the drop is intended, lower its floor and re-read the prose"
+        )
 
 
 def collect(folder: str | os.PathLike[str]) -> list[Metric]:

@@ -2,25 +2,73 @@
 
 ``docs/conf.py`` lists this module as an extension and names :func:`reset_example` as a
 sphinx-gallery reset function (as a dotted-path string, so the configuration stays picklable).
+
+It also enforces the conventions that need a build (see :mod:`explainer.conventions`):
+
+- a Python warning that would be printed onto an example's page is an error
+  (:class:`ExampleWarning`) and fails that example;
+- an example that ran and recorded no metric is a Sphinx warning (so ``-W`` fails the build);
+- a pattern build (``EXPLAINER_GALLERY_PATTERN``) also runs every example whose source changed
+  since its last successful run, or that never ran: otherwise its page would be published
+  without output (:func:`widen_pattern`);
+- generated files of examples that no longer exist are removed (:func:`remove_orphans`), so
+  removing or renaming an example needs no clean-up by hand.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
 
-from explainer import metrics
+from explainer import conventions, metrics
 
-__all__ = ["MetricsTable", "reset_example", "setup"]
+__all__ = [
+    "ExampleWarning",
+    "MetricsTable",
+    "remove_orphans",
+    "reset_example",
+    "setup",
+    "warnings_as_errors",
+    "widen_pattern",
+]
+
+
+class ExampleWarning(RuntimeError):
+    """A Python warning that an example would have printed onto its page."""
+
+
+_original_showwarnmsg = warnings._showwarnmsg  # type: ignore[attr-defined]
+
+
+def warnings_as_errors(example: str | None) -> None:
+    """From now on, a warning that Python would print raises :class:`ExampleWarning` instead;
+    ``None`` restores printing. Warnings that the filters ignore stay ignored."""
+    if example is None:
+        warnings._showwarnmsg = _original_showwarnmsg  # type: ignore[attr-defined]
+        return
+
+    def refuse(msg: warnings.WarningMessage) -> None:
+        raise ExampleWarning(
+            f"{example}: a {msg.category.__name__} would be printed onto the page: "
+            f"{msg.message} ({msg.filename}:{msg.lineno}). Fix its cause; if it comes from a "
+            "library and is harmless, silence it inside the explainer function that triggers "
+            "it (warnings.catch_warnings), not in the chapter"
+        )
+
+    warnings._showwarnmsg = refuse  # type: ignore[attr-defined]
 
 
 def reset_example(gallery_conf: dict[str, Any], fname: str, when: str = "before") -> None:
-    """Run between gallery examples: a fresh Keras session and the example's name for metrics."""
+    """Run between gallery examples: a fresh Keras session and the example's name for metrics;
+    warnings are errors while an example runs; an example that recorded nothing is reported."""
     import matplotlib.pyplot as plt
 
     plt.close("all")
@@ -28,10 +76,22 @@ def reset_example(gallery_conf: dict[str, Any], fname: str, when: str = "before"
         import keras
 
         keras.backend.clear_session()
+    stem = Path(fname).stem
     if when == "before":
-        metrics.set_current_example(Path(fname).stem)
+        metrics.set_current_example(stem)
+        warnings_as_errors(stem)
     else:
+        warnings_as_errors(None)
         metrics.set_current_example(None, clear=False)
+        folder = os.environ.get(metrics.METRICS_DIR_ENV)
+        if folder and not [m for m in metrics.collect(folder) if m.example == stem]:
+            from sphinx.util import logging
+
+            logging.getLogger(__name__).warning(
+                f"{fname}: the example ran but recorded no metric: call "
+                "explainer.metrics.record(name, value, reference=...) for the numbers its prose "
+                "talks about"
+            )
 
 
 def _fmt(value: float | None, name: str = "") -> str:
@@ -90,7 +150,11 @@ class MetricsTable(Directive):
 
 
 def _outdated(app: Any, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list:
-    # Pages with the metrics table must be re-read whenever an example ran.
+    # Pages with the metrics table must be re-read whenever an example ran; after an example
+    # was removed, every page (sidebars, "Next" links) is rebuilt.
+    if getattr(env, "explainer_rewrite_all", False) or removed:
+        env.explainer_rewrite_all = False
+        return sorted(env.found_docs)
     return list(env.config.explainer_always_reread)
 
 
@@ -106,6 +170,102 @@ def _init_metrics_dir(app: Any, config: Any) -> None:
     if config.explainer_metrics_dir:
         Path(config.explainer_metrics_dir).mkdir(parents=True, exist_ok=True)
         os.environ[metrics.METRICS_DIR_ENV] = str(config.explainer_metrics_dir)
+
+
+# --- Pattern builds and removed examples ------------------------------------------------------
+
+_GENERATED_IMAGE = re.compile(r"sphx_glr_(plot_[^.]*?)(?:_\d{3}|_thumb)?\.\w+$")
+
+
+def _gallery_pairs(app: Any) -> list[tuple[Path, Path]]:
+    """(examples folder, generated folder) pairs of the sphinx-gallery configuration."""
+    conf = getattr(app.config, "sphinx_gallery_conf", None) or {}
+    examples, generated = conf.get("examples_dirs", []), conf.get("gallery_dirs", [])
+    examples = [examples] if isinstance(examples, str) else list(examples)
+    generated = [generated] if isinstance(generated, str) else list(generated)
+    src = Path(app.srcdir)
+    return [
+        (Path(os.path.normpath(src / e)), Path(os.path.normpath(src / g)))
+        for e, g in zip(examples, generated, strict=False)
+    ]
+
+
+def remove_orphans(
+    gallery: str | Path,
+    generated: str | Path,
+    metrics_dir: str | Path | None = None,
+    html_dir: str | Path | None = None,
+) -> list[Path]:
+    """Delete what sphinx-gallery generated for examples whose script no longer exists.
+
+    Looks at ``generated/<part>/plot_*`` (page, notebook, script copy, md5, zip, caches),
+    ``generated/<part>/images/`` (figures and thumbnails), ``metrics_dir/<example>.json`` and
+    the built pages ``html_dir/<generated>/<part>/<example>.html``. Returns what it removed.
+    """
+    gallery, generated = Path(gallery), Path(generated)
+    stems = {p.stem for p in conventions.example_paths(gallery)}
+    removed: list[Path] = []
+    if generated.is_dir():
+        for part in [generated, *[d for d in generated.iterdir() if d.is_dir()]]:
+            source_part = gallery / part.relative_to(generated)
+            here = (
+                {p.stem for p in source_part.glob("plot_*.py")} if source_part.is_dir() else set()
+            )
+            for path in part.glob("plot_*"):
+                if path.is_file() and path.name.split(".", 1)[0] not in here:
+                    removed.append(path)
+            for folder in (part / "images", part / "images" / "thumb"):
+                for path in folder.glob("sphx_glr_plot_*") if folder.is_dir() else []:
+                    match = _GENERATED_IMAGE.match(path.name)
+                    if match and match.group(1) not in here:
+                        removed.append(path)
+            if html_dir is not None:
+                pages = Path(html_dir) / part.relative_to(generated.parent)
+                for path in pages.glob("plot_*.html") if pages.is_dir() else []:
+                    if path.stem not in here:
+                        removed.append(path)
+    if metrics_dir is not None and Path(metrics_dir).is_dir():
+        removed += [p for p in Path(metrics_dir).glob("*.json") if p.stem not in stems]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def widen_pattern(pattern: str, stale: Iterable[Path]) -> str:
+    """``pattern`` extended to also match the scripts ``stale`` (by their full path)."""
+    extra = [re.escape(os.path.normpath(p)) + "$" for p in stale]
+    return "|".join([f"(?:{pattern})", *extra]) if extra else pattern
+
+
+def _prepare_gallery(app: Any) -> None:
+    """builder-inited, before sphinx-gallery runs: remove orphans, run stale examples too."""
+    from sphinx.util import logging
+
+    logger = logging.getLogger(__name__)
+    conf = getattr(app.config, "sphinx_gallery_conf", None)
+    if conf is None:
+        return
+    for gallery, generated in _gallery_pairs(app):
+        removed = remove_orphans(
+            gallery, generated, app.config.explainer_metrics_dir or None, app.outdir
+        )
+        if removed:
+            app.env.explainer_rewrite_all = True
+            names = sorted({p.name.split(".", 1)[0] for p in removed})
+            logger.info(
+                f"explainer: removed the generated files of {len(names)} deleted example "
+                f"file(s): {', '.join(names)}"
+            )
+        if str(conf.get("plot_gallery")) in {"False", "0"}:
+            continue
+        pattern = conf.get("filename_pattern", "")
+        stale = conventions.stale_examples(gallery, generated, pattern)
+        if stale:
+            conf["filename_pattern"] = widen_pattern(pattern, stale)
+            logger.info(
+                "explainer: also running example(s) changed since their last run, so their "
+                f"pages keep their output: {', '.join(p.name for p in stale)}"
+            )
 
 
 # --- The example report (docs/report.md links it) ----------------------------------------------
@@ -186,6 +346,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", _init_metrics_dir, priority=100)
     app.connect("config-inited", _init_report_dir, priority=100)
     app.connect("env-get-outdated", _outdated)
+    # After sphinx-gallery has filled its configuration (10), before it runs the examples (500).
+    app.connect("builder-inited", _prepare_gallery, priority=100)
     # After sphinx-gallery has run the examples (and so trained the chapter's model).
     app.connect("builder-inited", _build_report_example, priority=900)
     app.connect("build-finished", _write_metrics_json)
