@@ -208,9 +208,9 @@ def remove_orphans(
     if generated.is_dir():
         for part in [generated, *[d for d in generated.iterdir() if d.is_dir()]]:
             source_part = gallery / part.relative_to(generated)
-            here = (
-                {p.stem for p in source_part.glob("plot_*.py")} if source_part.is_dir() else set()
-            )
+            if not source_part.is_dir():  # _metrics/, or a part removed as a whole
+                continue
+            here = {p.stem for p in source_part.glob("plot_*.py")}
             for path in part.glob("plot_*"):
                 if path.is_file() and path.name.split(".", 1)[0] not in here:
                     removed.append(path)
