@@ -128,8 +128,8 @@ drawn = plot.layer_maps_figure(
 
 for k in np.argsort(-odd_proba)[:3]:
     print(f"{cifar.class_names[k]:>10s}: {odd_proba[k]:.1%}")
-# The prose: the network is about as sure of the smiley as of the photo, and names a frog.
-assert odd_proba.max() > 0.9 and cifar.class_names[odd_class] == "frog"
+# The prose: the network is nearly as sure of the smiley as of the photo, and names a frog.
+assert odd_proba.max() > 0.75 and cifar.class_names[odd_class] == "frog"
 
 # %%
 # The feature maps are drawn on the photo's grey scale, layer by layer, so the two figures
@@ -154,7 +154,7 @@ for name in layers:
     assert odd_maps[name].max() > photo_maps[name].max(), "the prose: brighter in every layer"
 
 # %%
-# The network is as sure about the smiley as about the photo above (which is why we picked a
+# The network is almost as sure about the smiley as about the photo above (which is why we picked a
 # photo of this class), although nothing in the picture is a photo of anything. In ``conv1``
 # we can still see what it sees: the outline, the eyes and the mouth come out crisply in the
 # edge maps, and the colour maps fill the yellow disc or the blue background. On the photo's
