@@ -98,12 +98,12 @@ def test_plot_draws_one_image_per_nonempty_cell_and_returns_itself():
 
 def test_plot_without_counts_and_with_rgb_images():
     rgb = np.zeros((6, 4, 4, 3), dtype=np.float32)
-    rgb[:, :, :, 0] = 2.0  # out of range floats are clipped, not rescaled
+    rgb[:, :, :, 0] = 2.0  # a float image above 1 is on the uint8 scale (plot.prepare_image)
     disp = plot.ConfusionExamplesDisplay.from_predictions(Y_TRUE, Y_PRED, CONF, rgb)
     disp.plot(show_counts=False)
     assert all(t is None for t in disp.text_.ravel())
     arr = disp.images_[0, 0].get_array()
-    assert arr.shape == (4, 4, 3) and float(arr.max()) == 1.0
+    assert arr.shape == (4, 4, 3) and float(arr.max()) == pytest.approx(2 / 255)
     assert disp.ax_.figure is disp.figure_
 
 

@@ -8,10 +8,11 @@ blue negative, white zero.
 One module per kind of figure; everything public is re-exported here.
 """
 
-from explainer.plot import confusion, features, grids, maps, space, templates, weights
+from explainer.plot import confusion, features, grids, images, maps, space, templates, weights
 from explainer.plot.confusion import *  # noqa: F403
 from explainer.plot.features import *  # noqa: F403
 from explainer.plot.grids import *  # noqa: F403
+from explainer.plot.images import *  # noqa: F403
 from explainer.plot.maps import *  # noqa: F403
 from explainer.plot.space import *  # noqa: F403
 from explainer.plot.templates import *  # noqa: F403
@@ -21,6 +22,7 @@ __all__ = [
     *confusion.__all__,
     *features.__all__,
     *grids.__all__,
+    *images.__all__,
     *maps.__all__,
     *space.__all__,
     *templates.__all__,

@@ -22,6 +22,8 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
+from explainer.plot.images import draw_image
+
 __all__ = ["DIAGONAL_COLOR", "ConfusionExamplesDisplay", "most_confident_per_cell"]
 
 DIAGONAL_COLOR = "#2ca02c"
@@ -234,17 +236,10 @@ class ConfusionExamplesDisplay:
                 idx = int(self.example_index[i, j])
                 if idx < 0:
                     continue
-                img = np.asarray(self.images[idx])
-                kw: dict[str, Any] = {"interpolation": "nearest"}
-                if img.ndim == 3 and img.shape[-1] == 1:
-                    img = img[..., 0]
-                if img.ndim == 2:
-                    kw.update(cmap="gray", vmin=0, vmax=255 if img.dtype == np.uint8 else 1)
-                elif img.dtype != np.uint8:
-                    img = np.clip(img, 0.0, 1.0)
-                kw.update(image_kw or {})
                 extent = (j - 0.5 + gap, j + 0.5 - gap, i + 0.5 - gap, i - 0.5 + gap)
-                self.images_[i, j] = ax.imshow(img, extent=extent, **kw)
+                self.images_[i, j] = draw_image(  # the one rule for input images
+                    self.images[idx], ax=ax, ticks=True, extent=extent, **(image_kw or {})
+                )
                 if show_counts:
                     self.text_[i, j] = ax.text(
                         j - 0.5 + gap + 0.02,

@@ -18,6 +18,8 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 from matplotlib.transforms import offset_copy
 
+from explainer.plot.images import prepare_image
+
 __all__ = ["WEIGHT_CMAP", "TileGrid", "symmetric_norm", "tile_grid"]
 
 WEIGHT_CMAP = "RdBu_r"
@@ -100,15 +102,6 @@ def _as_tiles(images: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
     return tiles
 
 
-def _rgb_for_display(tile: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
-    if tile.dtype == np.uint8:
-        return tile
-    lo = float(tile.min()) if lo is None else lo
-    hi = float(tile.max()) if hi is None else hi
-    span = hi - lo if hi > lo else 1.0
-    return np.clip((tile.astype(np.float32) - lo) / span, 0.0, 1.0)
-
-
 def tile_grid(
     images: np.ndarray | Sequence[np.ndarray],
     *,
@@ -138,8 +131,9 @@ def tile_grid(
         Weights and other signed values: :data:`WEIGHT_CMAP` with a scale centred at zero.
     scale
         ``"shared"``: one colour scale for all tiles, so tiles compare; ``"per_tile"``: each
-        tile stretched to its own range, so faint tiles still show their pattern. RGB float
-        tiles are min-max rescaled to [0, 1] over the same span.
+        tile stretched to its own range, so faint tiles still show their pattern. Applies to
+        float grey tiles (maps, weights); RGB tiles and uint8 grey tiles are images, drawn by
+        the one image rule of :func:`explainer.plot.prepare_image` whatever ``scale`` says.
     fig
         Figure or SubFigure to draw in; a new figure sized from ``ncols`` and ``tile_size``
         when omitted.
@@ -187,8 +181,11 @@ def tile_grid(
     ax = fig.add_subplot()
     ax.set_axis_off()
 
-    grey = [t for t in tiles if t.ndim == 2]
-    colour = [t for t in tiles if t.ndim == 3]
+    # uint8 grey tiles are input images (fixed 0-255 scale), unless drawn as signed data.
+    as_image = [
+        t.ndim == 3 or (t.dtype == np.uint8 and not diverging and cmap is None) for t in tiles
+    ]
+    grey = [t for t, image in zip(tiles, as_image, strict=True) if not image]
     shared_norm: Normalize | None = None
     if grey and scale == "shared":
         stacked = np.concatenate([t.ravel() for t in grey]).astype(np.float64)
@@ -196,11 +193,6 @@ def tile_grid(
             shared_norm = symmetric_norm(stacked)
         else:
             shared_norm = Normalize(vmin=float(stacked.min()), vmax=float(stacked.max()))
-    rgb_lo = rgb_hi = None
-    if colour and scale == "shared" and all(t.dtype != np.uint8 for t in colour):
-        rgb_lo = float(min(t.min() for t in colour))
-        rgb_hi = float(max(t.max() for t in colour))
-
     cmap = cmap or (WEIGHT_CMAP if diverging else "gray")
     drawn: list[AxesImage] = []
     norms: list[Normalize | None] = []
@@ -211,11 +203,12 @@ def tile_grid(
         left = col * pitch_x + (cell_w - w) / 2
         top = row * pitch_y + above + (cell_h - h) / 2
         extent = (left, left + w, top + h, top)
-        if tile.ndim == 3:
-            im = ax.imshow(
-                _rgb_for_display(tile, rgb_lo, rgb_hi), interpolation="nearest", extent=extent
-            )
-            norms.append(None)
+        if as_image[i]:
+            pixels = prepare_image(tile)  # the one rule for input images
+            top = 255 if pixels.dtype == np.uint8 else 1
+            grey_kw = {"cmap": "gray", "vmin": 0, "vmax": top} if pixels.ndim == 2 else {}
+            im = ax.imshow(pixels, interpolation="nearest", extent=extent, **grey_kw)
+            norms.append(im.norm if pixels.ndim == 2 else None)
         else:
             norm = shared_norm
             if norm is None:

@@ -24,6 +24,7 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
 from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
+from explainer.plot.images import draw_image
 from explainer.probe import ConvStages, most_confident_mistakes
 
 __all__ = [
@@ -99,19 +100,7 @@ def _apply_norm(grid: TileGrid, norm: Normalize) -> None:
 
 
 def _show_image(ax: Axes, image: np.ndarray) -> AxesImage:
-    img = np.asarray(image)
-    if img.ndim == 3 and img.shape[-1] == 1:
-        img = img[..., 0]
-    if img.ndim == 2:
-        im = ax.imshow(img, cmap="gray", interpolation="nearest")
-    else:
-        if img.dtype != np.uint8:
-            lo, hi = float(img.min()), float(img.max())
-            img = np.clip((img - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
-        im = ax.imshow(img, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return im
+    return draw_image(image, ax=ax)  # the one rule for input images
 
 
 def _label(names: Sequence[str] | None, k: int) -> str:

@@ -24,6 +24,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Annotation
 
 from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
+from explainer.plot.images import draw_image
 
 __all__ = [
     "NEGATIVE_COLOR",
@@ -209,10 +210,7 @@ def template_closeup(
     axes = list(np.atleast_1d(axes))
     ref_axes, ref_images = axes[:n_ref], []
     for ax, (name, img) in zip(ref_axes, references, strict=True):
-        arr = np.asarray(img, dtype=np.float64)
-        if arr.ndim == 3 and arr.shape[-1] == 1:
-            arr = arr[..., 0]
-        ref_images.append(ax.imshow(arr, cmap="gray", interpolation="nearest"))
+        ref_images.append(draw_image(img, ax=ax))  # the one rule for input images
         ax.set_title(name, fontsize=fontsize)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -404,15 +402,7 @@ _OTHER_COLOR = "0.65"
 
 
 def _display_image(ax: Axes, img: np.ndarray) -> AxesImage:
-    arr = np.asarray(img)
-    if arr.ndim == 3 and arr.shape[-1] == 1:
-        arr = arr[..., 0]
-    if arr.ndim == 2:
-        vmax = 255 if arr.dtype == np.uint8 else None
-        return ax.imshow(arr, cmap="gray", vmin=0, vmax=vmax, interpolation="nearest")
-    if arr.dtype != np.uint8:
-        arr = np.clip(arr, 0.0, 1.0)
-    return ax.imshow(arr, interpolation="nearest")
+    return draw_image(img, ax=ax, ticks=True)  # the one rule for input images
 
 
 def top_k_figure(

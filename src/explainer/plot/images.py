@@ -1,0 +1,78 @@
+"""The one rule for drawing an input image (a digit, a photo), grey or RGB, uint8 or float.
+
+Every plot function that shows an input image goes through :func:`prepare_image` (to get the
+pixels) or :func:`draw_image` (to draw them), so the same array looks the same in every
+figure of the book and of the report:
+
+- ``uint8``: 0 is black, 255 is white (grey) or full intensity (each RGB channel).
+- float with every value in ``[0, 1]``: 0 black, 1 white; float in ``[0, 255]`` (e.g. an
+  average of uint8 images): the uint8 scale. Both are fixed scales, so a faint digit looks
+  faint and two images compare directly.
+- any other float (negative values or above 255, e.g. standardised inputs): the image's own
+  range is stretched to black … white; such an image has no fixed scale to honour.
+
+Grey images may be ``(H, W)`` or ``(H, W, 1)``; colour ``(H, W, 3)`` or ``(H, W, 4)``.
+Weights, feature maps and other signed or derived quantities are not images: they keep their
+own colour scales (:data:`explainer.plot.WEIGHT_CMAP`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.image import AxesImage
+
+__all__ = ["draw_image", "prepare_image"]
+
+
+def prepare_image(image: Any) -> np.ndarray:
+    """Pixels ready for ``imshow``: ``(H, W)`` grey or ``(H, W, 3|4)`` colour, either uint8 as
+    given (0–255) or float32 on 0–1, following the module's rule. Raises ``ValueError`` for
+    other shapes."""
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (3, 4)):
+        raise ValueError(
+            f"an image must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4); got shape {arr.shape}"
+        )
+    if arr.dtype == np.uint8:
+        return arr  # already on its fixed 0-255 scale
+    if arr.dtype == bool:
+        return arr.astype(np.float32)
+    values = arr.astype(np.float32)
+    finite = values[np.isfinite(values)]
+    lo = float(finite.min()) if finite.size else 0.0
+    hi = float(finite.max()) if finite.size else 0.0
+    if lo >= 0.0 and hi <= 1.0:
+        out = values
+    elif lo >= 0.0 and hi <= 255.0:
+        out = values / 255.0
+    else:
+        out = (values - lo) / (hi - lo if hi > lo else 1.0)
+    return np.clip(np.nan_to_num(out, nan=0.0), 0.0, 1.0)
+
+
+def draw_image(
+    image: Any, *, ax: Axes | None = None, ticks: bool = False, **imshow: Any
+) -> AxesImage:
+    """Draw an input image on ``ax`` (default: the current axes) by :func:`prepare_image`'s rule.
+
+    Grey images use the ``"gray"`` colour map on the fixed range (0–255 for uint8, else 0–1);
+    extra keyword arguments go
+    to ``imshow`` (e.g. ``extent=``). Returns the ``AxesImage``.
+    """
+    ax = plt.gca() if ax is None else ax
+    pixels = prepare_image(image)
+    kwargs: dict[str, Any] = {"interpolation": "nearest"}
+    if pixels.ndim == 2:
+        kwargs |= {"cmap": "gray", "vmin": 0, "vmax": 255 if pixels.dtype == np.uint8 else 1}
+    kwargs |= imshow
+    drawn = ax.imshow(pixels, **kwargs)
+    if not ticks:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return drawn
