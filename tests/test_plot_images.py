@@ -53,3 +53,11 @@ def test_every_plot_module_draws_images_by_the_rule() -> None:
     for im in drawn:
         np.testing.assert_allclose(im.get_array(), expected, rtol=1e-6)
     assert float(expected.max()) == pytest.approx(200 / 255)
+
+
+def test_tile_grid_layout_does_not_depend_on_the_image_dtype() -> None:
+    digits = (np.arange(6 * 5 * 5) % 256).astype(np.uint8).reshape(6, 5, 5)
+    a = plot.tile_grid(digits, ncols=3, titles=list("abcdef"))
+    b = plot.tile_grid(digits.astype(np.float32), ncols=3, titles=list("abcdef"))
+    assert a.boxes == b.boxes and len(a.boxes) == 6
+    assert a.images[0].norm.vmax == 255  # uint8 tiles: the fixed image scale

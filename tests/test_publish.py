@@ -192,6 +192,57 @@ def test_site_index_refuses_a_version_that_was_not_built(tmp_path: Path) -> None
         publish.write_site_index(tmp_path, ["0.1.0"])
 
 
+def test_releases_to_build_keeps_the_newest() -> None:
+    rels = [
+        publish.Release(v, c) for v, c in (("0.1.0", SHA_A), ("0.3.0", SHA_B), ("0.2.0", SHA_A))
+    ]
+    assert [r.version for r in publish.releases_to_build(rels, 1)] == ["0.3.0"]
+    assert [r.version for r in publish.releases_to_build(rels, None)] == ["0.3.0", "0.2.0", "0.1.0"]
+    assert publish.releases_to_build(rels, 0) == []
+    with pytest.raises(publish.PublishError, match="0 or more"):
+        publish.releases_to_build(rels, -1)
+
+
+def test_ci_build_makes_dev_and_the_newest_release_and_lists_only_built_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    known = [publish.Release("0.2.0", SHA_B), publish.Release("0.1.0", SHA_A)]
+    built: list[str] = []
+    monkeypatch.setattr(publish, "known_releases", lambda: known)
+
+    def fake(site: Path, version: str) -> None:
+        (site / version).mkdir(parents=True, exist_ok=True)
+        (site / version / "index.html").write_text("<html></html>")
+
+    monkeypatch.setattr(publish, "build_dev", lambda site: fake(site, "dev"))
+
+    def build_release(release, site, install):
+        built.append(release.version)
+        fake(site, release.version)
+
+    monkeypatch.setattr(publish, "build_release", build_release)
+    entries = publish.build_site(tmp_path, "/", install=False, newest=1)
+    assert built == ["0.2.0"]  # 0.1.0 is not built: CI time does not grow with releases
+    assert [e["version"] for e in entries] == ["dev", "0.2.0"]  # the switcher lists what exists
+    assert "0.1.0 is older than the 1 newest: not built" in capsys.readouterr().out
+    # A maintainer's full build adds the old release; a later CI build keeps it and lists it.
+    publish.build_site(tmp_path, "/", install=False)
+    assert built == ["0.2.0", "0.1.0"]
+    entries = publish.build_site(tmp_path, "/", install=False, newest=1)
+    assert built == ["0.2.0", "0.1.0"]
+    assert [e["version"] for e in entries] == ["dev", "0.2.0", "0.1.0"]
+    assert "0.1.0 is older than the 1 newest: kept" in capsys.readouterr().out
+
+
+def test_publish_command_line_takes_the_release_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = {}
+    monkeypatch.setattr(publish, "build_site", lambda *a, **kw: seen.update(kw) or [])
+    assert publish.main(["build", "--releases", "1"]) == 0
+    assert seen == {"dev": True, "newest": 1}
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "nox -s publish -- --releases 1" in ci
+
+
 def test_version_number_alone_does_not_change_the_example_inputs() -> None:
     before = '[project]\nname = "x"\nversion = "0.1.0"\ndependencies = ["numpy"]\n'
     after = before.replace('"0.1.0"', '"0.2.0.dev0"')

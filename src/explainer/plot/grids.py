@@ -205,8 +205,8 @@ def tile_grid(
         extent = (left, left + w, top + h, top)
         if as_image[i]:
             pixels = prepare_image(tile)  # the one rule for input images
-            top = 255 if pixels.dtype == np.uint8 else 1
-            grey_kw = {"cmap": "gray", "vmin": 0, "vmax": top} if pixels.ndim == 2 else {}
+            white = 255 if pixels.dtype == np.uint8 else 1
+            grey_kw = {"cmap": "gray", "vmin": 0, "vmax": white} if pixels.ndim == 2 else {}
             im = ax.imshow(pixels, interpolation="nearest", extent=extent, **grey_kw)
             norms.append(im.norm if pixels.ndim == 2 else None)
         else:
