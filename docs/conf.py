@@ -119,6 +119,7 @@ sphinx_gallery_conf = {
 
 explainer_metrics_dir = str(HERE / "auto_examples" / "_metrics")
 explainer_always_reread = ["reproducibility"]
+explainer_gallery_sections = [Path(s).name for s in _SECTIONS]  # book order of the parts
 # The example report linked from report.md: made from the Filters chapter's cached network into
 # docs/_report/report-example/, copied into the HTML output by html_extra_path.
 explainer_report_dir = str(HERE / "_report")

@@ -84,8 +84,62 @@ def test_build_writes_metrics_json(metrics_dir, tmp_path):
 
 
 def test_table_formats_accuracies_as_percent_and_ratios_as_numbers():
-    assert sphinxext._fmt(0.9255, "mnist_softmax.test_accuracy") == "92.55 %"
-    assert sphinxext._fmt(0.987, "checkdata.l1.share_below_1e-3") == "98.70 %"
+    assert sphinxext._fmt(0.9255, "mnist_softmax.test_accuracy") == "92.55\u00a0%"
+    assert sphinxext._fmt(0.987, "checkdata.l1.share_below_1e-3") == "98.70\u00a0%"
     assert sphinxext._fmt(0.16, "checkdata.l1.mean_noise") == "0.16"
     assert sphinxext._fmt(376.0, "checkdata.l1.informative_to_noise") == "376"
     assert sphinxext._fmt(None, "x") == "—"
+
+
+def test_difference_is_in_percentage_points_for_percentages():
+    assert sphinxext._fmt_difference(0.7035, 0.75, "cifar10_quick.test_accuracy") == "−4.65\u00a0pp"
+    assert sphinxext._fmt_difference(2.0, 5.0, "checkdata.l1.surviving_units") == "−3"
+    assert sphinxext._fmt_difference(0.5, None, "x.accuracy") == "—"
+
+
+def test_reproducibility_groups_by_chapter_in_book_order_with_sources_once(tmp_path):
+    gallery = tmp_path / "gallery"
+    for section, stem, title in [
+        ("images", "plot_01_first", "A first look: digits"),
+        ("images", "plot_02_second", "Templates: weights"),
+        ("dense", "plot_01_bending", "Bending space: tanh"),
+    ]:
+        (gallery / section).mkdir(parents=True, exist_ok=True)
+        underline = "=" * len(title)
+        (gallery / section / f"{stem}.py").write_text(f'"""\n{title}\n{underline}\n"""\n')
+    chapters = sphinxext.book_chapters(gallery, ["images", "dense"], "auto_examples")
+    assert [c.title for c in chapters] == [
+        "A first look: digits",
+        "Templates: weights",
+        "Bending space: tanh",
+    ]
+    assert chapters[2].docname == "auto_examples/dense/plot_01_bending"
+    M = metrics.Metric
+    recorded = [
+        M("plot_01_bending", "b.accuracy", 0.9, 1.0, "Yasui"),
+        M("plot_01_bending", "a.accuracy", 0.8, 0.9, "Yasui"),
+        M("plot_01_first", "x.accuracy", 0.92, 0.92, "ml4a, https://ml4a.example/"),
+        M("plot_01_first", "y.count", 3.0, None, None),
+        M("plot_77_gone", "z.accuracy", 0.5, None, None),
+    ]
+    groups = sphinxext.group_by_chapter(recorded, chapters)
+    assert [g.chapter.stem if g.chapter else None for g in groups] == [
+        "plot_01_first",
+        "plot_01_bending",
+        None,
+    ]
+    bending = groups[1]
+    assert [(m.name, n) for m, n in bending.rows] == [("b.accuracy", 1), ("a.accuracy", 1)]
+    assert bending.sources == ["Yasui"]  # one citation for the chapter
+    assert [(m.name, n) for m, n in groups[0].rows] == [("x.accuracy", 1), ("y.count", 0)]
+
+
+def test_record_keeps_the_order_and_the_references_address(metrics_dir):
+    from explainer import references
+
+    metrics.record("b.accuracy", 0.97, reference=references.KNN_MNIST_PIXELS)
+    metrics.record("a.accuracy", 0.5)
+    rows = metrics.collect(metrics_dir, order="recorded")
+    assert [m.name for m in rows] == ["b.accuracy", "a.accuracy"]
+    assert rows[0].source.endswith(", http://yann.lecun.com/exdb/mnist/")
+    assert [m.name for m in metrics.collect(metrics_dir)] == ["a.accuracy", "b.accuracy"]

@@ -88,8 +88,8 @@ def record(
     Recording the same name twice in one example keeps the last value.
     """
     if isinstance(reference, Reference):
-        if source is None:
-            source = reference.source
+        if source is None:  # the page links the address at the end of the source
+            source = reference.source + (f", {reference.url}" if reference.url else "")
         reference = reference.value
     value = float(value)
     if not math.isfinite(value):
@@ -132,8 +132,9 @@ def check_floor(name: str, value: float) -> None:
         )
 
 
-def collect(folder: str | os.PathLike[str]) -> list[Metric]:
-    """Every metric stored in ``folder``, sorted by example then name."""
+def collect(folder: str | os.PathLike[str], *, order: str = "name") -> list[Metric]:
+    """Every metric stored in ``folder``, sorted by example then name (``order="recorded"``:
+    by example, then in the order the example recorded them)."""
     out = []
     for path in sorted(Path(folder).glob("*.json")):
         for m in _load(path):
@@ -149,6 +150,8 @@ def collect(folder: str | os.PathLike[str]) -> list[Metric]:
                 )
             except (KeyError, TypeError, ValueError):
                 continue
+    if order == "recorded":
+        return sorted(out, key=lambda m: m.example)  # stable: file order within an example
     return sorted(out, key=lambda m: (m.example, m.name))
 
 
