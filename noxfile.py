@@ -106,3 +106,11 @@ def browser(session: nox.Session) -> None:
         *session.posargs,
         external=True,
     )
+
+
+@nox.session(python=False)
+def new(session: nox.Session) -> None:
+    """Write a chapter skeleton that passes every check: `nox -s new -- NAME [--part dense]`."""
+    if not session.posargs:
+        session.error("give the chapter's NAME: nox -s new -- four_filters [--part dense]")
+    session.run(sys.executable, "tools/new_chapter.py", *session.posargs)

@@ -6,19 +6,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
 from explainer import plot, probe
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path))
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("cache_dir")  # conftest: a private model cache
 
 
 @pytest.fixture(scope="module")

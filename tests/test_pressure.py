@@ -13,13 +13,6 @@ from matplotlib.colors import LogNorm, to_hex
 
 from explainer import datasets, models, plot, probe
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 # --- data -----------------------------------------------------------------------------------
 
 

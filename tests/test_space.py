@@ -6,7 +6,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -15,12 +14,12 @@ from explainer import datasets, models, plot, probe, training
 ARTICLE_PARAMS = {(0, 2): 9, (1, 2): 15, (5, 2): 39, (10, 2): 69, (10, 3): 133}
 
 
+pytestmark = pytest.mark.usefixtures("cache_dir")  # conftest: a private model cache
+
+
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path / "cache"))
+def _no_metrics_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EXPLAINER_METRICS_DIR", raising=False)
-    yield
-    plt.close("all")
 
 
 # --- data ---------------------------------------------------------------------------------
