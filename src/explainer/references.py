@@ -65,7 +65,7 @@ _YASUI = (
     "Yasui, ディープラーニングの挙動を解析的に眺めてみた (Looking at deep learning analytically)"
 )
 YASUI_DENSE_TANH: dict[str, Reference] = {
-    name: Reference(value, f"{_YASUI}: {name}, {100 * value:.0f} %")
+    name: Reference(value, f"{_YASUI}: test accuracy of its tanh stacks")
     for name, value in {
         "twoclass.h0_w2": 0.90,
         "twoclass.h1_w2": 0.90,

@@ -224,10 +224,11 @@ class MetricsTable(Directive):
     @staticmethod
     def _table(group: ChapterMetrics) -> nodes.table:
         headers = ["Number", "Ours", "Published", "Difference"]
-        table = nodes.table(classes=["explainer-metrics"])
+        # "colwidths-given": Sphinx writes the column widths below into the HTML.
+        table = nodes.table(classes=["explainer-metrics", "colwidths-given"])
         tgroup = nodes.tgroup(cols=len(headers))
         table += tgroup
-        for width in (52, 16, 18, 14):
+        for width in (46, 16, 20, 18):
             tgroup += nodes.colspec(colwidth=width)
         head, body = nodes.thead(), nodes.tbody()
         tgroup += head
