@@ -123,6 +123,13 @@ for name in ("l1", "l2"):
         reference=references.JK_CHECKDATA_L1_SURVIVING_UNITS if name == "l1" else None,
         fmt=".0f",
     )
+# What the next section says about this table, checked.
+none, l1, l2 = pressure["none"], pressure["l1"], pressure["l2"]
+assert none.share_below < 0.02 and l2.share_below < 0.1  # practically none / few below 1e-3
+assert l1.share_below > 0.9 and l1.max_abs_noise < l1.threshold  # L1: nearly all, noise too
+assert l1.surviving_units < references.JK_CHECKDATA_L1_SURVIVING_UNITS.value  # a handful
+assert l1.exact_zeros == 0  # "none is exactly zero"
+assert l2.surviving_units == 30 and l2.mean_abs_noise < none.mean_abs_noise / 2
 
 # %%
 # What the table says, variant by variant:
@@ -188,6 +195,11 @@ metrics.record(
     pressure["dropout"].informative_to_noise,
     fmt=".1f",
 )
+# The prose below: the informative weights grow with the dropout rate, the noise ones shrink,
+# and all 30 units still receive inputs 3 and 6.
+rates = [pressure[k] for k in ("none", "dropout_0.2", "dropout")]
+assert rates[0].mean_abs_informative < rates[1].mean_abs_informative < rates[2].mean_abs_informative
+assert rates[2].mean_abs_noise < rates[0].mean_abs_noise and rates[2].surviving_units == 30
 
 # %%
 # Dropout does the opposite of a penalty to the useful weights: rows 3 and 6 get *darker*
