@@ -164,7 +164,9 @@ def test_a_pattern_build_runs_an_edited_example_and_forgets_a_removed_one(tmp_pa
     assert done.returncode == 0, done.stderr
     generated = sorted(p.name for p in (docs / "auto_examples").rglob("plot_01_first*"))
     assert generated == []
-    assert not (docs / "_build" / "html" / "auto_examples" / "plot_01_first.html").exists()
+    html = docs / "_build" / "html" / "auto_examples"
+    assert not (html / "plot_01_first.html").exists()
+    assert "plot_01_first" not in (html / "plot_02_second.html").read_text()  # no stale "Previous"
     assert (
         "plot_02_second" in (docs / "_build" / "html" / "auto_examples" / "index.html").read_text()
     )
