@@ -64,14 +64,16 @@ print(f"{len(wrong)} of {len(mnist.y_test)} test digits are misclassified")
 # weights several times larger.
 
 initial = training.initial_model(recipe)
+before = probe.layer_weights(initial, "conv").kernel
+after = probe.layer_weights(trained.model, "conv").kernel
 plot.filters_comparison(
-    [
-        probe.layer_weights(initial, "conv").kernel,
-        probe.layer_weights(trained.model, "conv").kernel,
-    ],
+    [before, after],
     ["before training", "after training"],
     suptitle="The 16 filters of the convolution before and after training",
 )
+growth = np.abs(after).max() / np.abs(before).max()
+print(f"largest weight after training / before: {growth:.1f}")
+assert growth > 3, "the prose: training has made the weights several times larger"
 
 # %%
 # About half of the trained filters have become clear *edge detectors*: a band of red beside a
