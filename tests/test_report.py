@@ -16,9 +16,9 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from explainer import report  # noqa: E402
+from explainer.__main__ import main  # noqa: E402
 from explainer.report import data as report_data  # noqa: E402
 from explainer.report import figures as report_figures  # noqa: E402
-from explainer.__main__ import main  # noqa: E402
 
 XSS = "<script>alert(1)</script>"
 N, SIDE, CLASSES = 48, 12, 3

@@ -140,7 +140,10 @@ def filters(model: keras.Model, path: str) -> np.ndarray | None:
     layer = find_layer(model, path)
     kind = _conv_type(layer)
     if kind in ("DepthwiseConv2D", "SeparableConv2D"):
-        k = np.asarray(layer.depthwise_kernel, dtype=np.float32)  # (kh, kw, C, multiplier)
+        depthwise = getattr(layer, "depthwise_kernel", None)
+        if depthwise is None:  # Keras 3 names DepthwiseConv2D's weights "kernel"
+            depthwise = layer.kernel
+        k = np.asarray(depthwise, dtype=np.float32)  # (kh, kw, C, multiplier)
         k = k.reshape(k.shape[0], k.shape[1], 1, -1)
     elif kind is not None:
         k = np.asarray(layer.kernel, dtype=np.float32)
@@ -717,7 +720,7 @@ def _pre_activation(conv: keras.layers.Layer, kind: str, x: object) -> object:
     if kind == "DepthwiseConv2D":
         out = ops.depthwise_conv(
             x,
-            ops.cast(conv.depthwise_kernel, dtype),
+            ops.cast(getattr(conv, "depthwise_kernel", None) or conv.kernel, dtype),
             strides=conv.strides,
             dilation_rate=conv.dilation_rate,
             **common,

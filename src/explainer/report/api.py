@@ -135,9 +135,7 @@ def _move_into_place(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _as_data(
-    x: Any, y: Any, class_names: Sequence[str] | None, limit: int | None
-) -> ReportData:
+def _as_data(x: Any, y: Any, class_names: Sequence[str] | None, limit: int | None) -> ReportData:
     if isinstance(x, ReportData):
         data = x
         if limit is not None:

@@ -222,9 +222,7 @@ def class_metrics(
     total = int(support.sum())
     weights = support / total if total else np.zeros_like(support, dtype=np.float64)
     averages = {
-        "macro": Averages(
-            float(precision.mean()), float(recall.mean()), float(f1.mean()), total
-        ),
+        "macro": Averages(float(precision.mean()), float(recall.mean()), float(f1.mean()), total),
         "weighted": Averages(
             float(weights @ precision), float(weights @ recall), float(weights @ f1), total
         ),

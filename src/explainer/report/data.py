@@ -383,5 +383,3 @@ def release(view: np.ndarray) -> None:
             mm.madvise(mmap.MADV_DONTNEED, start, end - start)
     except (ValueError, OSError, TypeError, BufferError):
         pass
-
-

@@ -313,5 +313,3 @@ def draw_weights(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
             )
             file = canvas.save(fig, "weights", alt, "weights")
     result.figures_by_section["weights"] = file
-
-

@@ -403,9 +403,7 @@ def _map_side(layer: Any) -> tuple[int | None, int | None] | None:
     return shape[1], shape[2]
 
 
-def choose_layers(
-    model: keras.Model, names: Sequence[str] | None
-) -> tuple[list[str], list[str]]:
+def choose_layers(model: keras.Model, names: Sequence[str] | None) -> tuple[list[str], list[str]]:
     """The convolutions whose maps are drawn, and notes on those left out and why.
 
     ``names`` (``--layers``) are checked and used as given (paths such as ``base/conv`` reach
