@@ -121,8 +121,9 @@ def test_nested_base_model_convolutions_found_probed_drawn() -> None:
     rep = report.generate(model, x, y, samples=1)
     out = rep.to_json()
     chosen = [c["layer"] for c in out["conv_layers"]]
-    # The last convolution at each resolution, none smaller than 4 x 4: 16, 8 and 4 pixels.
-    assert [c["map_shape"][:2] for c in out["conv_layers"]] == [[16, 16], [8, 8], [4, 4]]
+    # The first convolution and the last one at each resolution, none smaller than 4 x 4.
+    assert [c["map_shape"][:2] for c in out["conv_layers"]] == [[16, 16]] * 2 + [[8, 8], [4, 4]]
+    assert chosen[0] == f"{base}/Conv1" and out["conv_layers"][0]["filters"]  # image space
     assert all(c.startswith(f"{base}/") for c in chosen)
     assert any("smaller than 4 × 4" in n for n in out["notes"])
     assert any("same resolution" in n for n in out["notes"])
@@ -154,7 +155,7 @@ def test_depthwise_separable_transpose_maps_filters_and_stages() -> None:
     rep = report.generate(model, x, y, samples=1)
     out = rep.to_json()
     entries = {c["layer"]: c for c in out["conv_layers"]}
-    assert list(entries) == ["sep", "dw", "pointwise"]  # "up" shares pointwise's 18 x 18
+    assert list(entries) == ["sep", "dw", "pointwise"]  # "up" shares pointwise's 17 x 17
     assert entries["sep"]["kernel_shape"] == [3, 3, 3, 1] and entries["sep"]["filters"]
     assert entries["dw"]["filters"] and entries["dw"]["type"] == "DepthwiseConv2D"
     assert (

@@ -23,8 +23,8 @@ renamed into place when complete, so nothing is ever half-written; memory stays 
 pass reads a chunk at a time and keeps only ``(N, classes)`` probabilities); the page is
 self-contained (inline CSS, local PNGs, no script, no web request).
 
-How to add a section (e.g. "Where the model looks")
-----------------------------------------------------
+**How to add a section** (e.g. "Where the model looks"):
+
 1. **Result field**: a dataclass with ``to_json`` (subclass
    :class:`~explainer.report.result.JsonData`) and a field ``where: Where | None = None`` on
    :class:`~explainer.report.result.ReportResult`.

@@ -407,9 +407,10 @@ def choose_layers(model: keras.Model, names: Sequence[str] | None) -> tuple[list
     """The convolutions whose maps are drawn, and notes on those left out and why.
 
     ``names`` (``--layers``) are checked and used as given (paths such as ``base/conv`` reach
-    into nested base models). By default: the last convolution at each spatial resolution
-    (where the network has finished working at that scale), skipping maps smaller than
-    :data:`MIN_MAP_SIDE` pixels, at most :data:`MAX_CONV_LAYERS` spread over the depth.
+    into nested base models). By default: the first convolution (its filters look at the image
+    itself) and the last convolution at each spatial resolution (where the network has
+    finished working at that scale), skipping maps smaller than :data:`MIN_MAP_SIDE` pixels,
+    at most :data:`MAX_CONV_LAYERS` spread over the depth.
     """
     from explainer import probe
 
@@ -446,7 +447,9 @@ def choose_layers(model: keras.Model, names: Sequence[str] | None) -> tuple[list
             continue
         by_side.pop(side, None)  # keep the last one at this resolution, in depth order
         by_side[side] = path
-    chosen = sorted(by_side.values(), key=paths.index)
+    drawable = [p for p in paths if p not in {s.split(" (")[0] for s in small}]
+    first = drawable[:1]
+    chosen = sorted(set(by_side.values()) | set(first), key=paths.index)
     if small:
         notes.append(
             f"Not drawn: {len(small)} convolution(s) whose maps are smaller than "
@@ -458,7 +461,7 @@ def choose_layers(model: keras.Model, names: Sequence[str] | None) -> tuple[list
     if same:
         notes.append(
             f"Not drawn by default: {len(same)} convolution(s) followed by another one at the same "
-            f"resolution (the last one at each resolution is drawn): "
+            f"resolution (the first convolution and the last one at each resolution are drawn): "
             + _listing(same)
             + "; name any layer with --layers."
         )
@@ -473,6 +476,6 @@ def choose_layers(model: keras.Model, names: Sequence[str] | None) -> tuple[list
     return chosen, notes
 
 
-def _listing(items: Sequence[str], limit: int = 12) -> str:
+def _listing(items: Sequence[str], limit: int = 6) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
