@@ -31,6 +31,7 @@ __all__ = [
     "confusion",
     "conv_layers",
     "conv_stages",
+    "conv_type",
     "decision_map",
     "dense_maps",
     "dense_states",
@@ -106,7 +107,7 @@ def find_layer(model: keras.Model, path: str) -> keras.layers.Layer:
     return container
 
 
-def _conv_type(layer: object) -> str | None:
+def conv_type(layer: object) -> str | None:
     """The convolution kind of ``layer`` (its class or a base class named in CONV_TYPES)."""
     for cls in type(layer).__mro__:
         if cls.__name__ in CONV_TYPES:
@@ -122,7 +123,7 @@ def conv_layers(model: keras.Model) -> list[str]:
         for layer in container.layers:
             if _is_model(layer):
                 walk(layer, f"{prefix}{layer.name}/")
-            elif _conv_type(layer) is not None:
+            elif conv_type(layer) is not None:
                 found.append(prefix + layer.name)
 
     walk(model, "")
@@ -138,7 +139,7 @@ def filters(model: keras.Model, path: str) -> np.ndarray | None:
     which have no spatial pattern to look at.
     """
     layer = find_layer(model, path)
-    kind = _conv_type(layer)
+    kind = conv_type(layer)
     if kind in ("DepthwiseConv2D", "SeparableConv2D"):
         depthwise = getattr(layer, "depthwise_kernel", None)
         if depthwise is None:  # Keras 3 names DepthwiseConv2D's weights "kernel"
@@ -772,7 +773,7 @@ def conv_stages(
     from keras import ops
 
     conv = find_layer(model, layer)
-    kind = _conv_type(conv)
+    kind = conv_type(conv)
     if kind is None:
         raise ValueError(f"layer {layer!r} ({type(conv).__name__}) is not a convolution layer")
     prefix = layer.split("/")[:-1]

@@ -113,8 +113,6 @@ class ReportData:
     class_names: tuple[str, ...] | None = None
     source: str = ""
     memory_mapped: bool = False
-    notes: tuple[str, ...] = ()
-    """What the loader did that the page should say (e.g. images resized)."""
 
     @classmethod
     def from_arrays(

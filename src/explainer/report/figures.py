@@ -188,9 +188,9 @@ def draw_mistakes(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
 
 _FILTER_KIND = {
     "Conv2D": "filters",
-    "DepthwiseConv2D": "depthwise filters, one per input channel",
-    "SeparableConv2D": "depthwise filters (the spatial half), one per input channel",
-    "Conv2DTranspose": "transposed-convolution patterns, one per input channel",
+    "DepthwiseConv2D": "depthwise filters",
+    "SeparableConv2D": "depthwise filters (its spatial half)",
+    "Conv2DTranspose": "transposed-convolution patterns",
 }
 
 
@@ -208,13 +208,13 @@ def draw_conv(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
             )
     for index, path in enumerate(ctx.conv_layers):
         layer = probe.find_layer(ctx.model, path)
-        kind = probe._conv_type(layer) or type(layer).__name__
+        kind = probe.conv_type(layer) or type(layer).__name__
         entry = ConvLayer(
             layer=path,
             type=type(layer).__name__,
             map_shape=[None if d is None else int(d) for d in layer.output.shape[1:]],
         )
-        if probe._conv_type(layer) is not None:
+        if probe.conv_type(layer) is not None:
             k = probe.filters(ctx.model, path)
             raw = getattr(layer, "kernel", None)
             if raw is None:
@@ -225,8 +225,15 @@ def draw_conv(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
             else:
                 k, capped = _tile_cap(k, axis=3)
                 with canvas.section(f"the filters of {path}"):
-                    where = "in image space" if k.shape[2] in (1, 3) else "per input channel"
                     what = _FILTER_KIND.get(kind, "filters")
+                    if kind in ("DepthwiseConv2D", "SeparableConv2D"):
+                        where = "one per input channel"
+                    elif kind == "Conv2DTranspose":
+                        where = "one per input channel, over the output channels"
+                    elif k.shape[2] in (1, 3):
+                        where = "in image space"
+                    else:
+                        where = "mean over input channels"
                     grid = plot.filters_grid(
                         k, suptitle=f"Layer {path}: {k.shape[3]} {what} ({where})"
                     )
