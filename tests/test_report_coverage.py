@@ -135,6 +135,16 @@ def test_nested_base_model_convolutions_found_probed_drawn() -> None:
     stages = probe.conv_stages(model, x[:2].astype(np.float32), f"{base}/Conv1")
     assert stages.post.shape == (2, 16, 16, 16) and stages.activation_layer is None
     assert "mobilenet" in rep.html()
+    # --layers reaches into the base model by path; a wrong path is a one-line error.
+    from explainer.report.model import choose_layers
+
+    assert choose_layers(model, [f"{base}/block_2_depthwise"]) == (
+        [f"{base}/block_2_depthwise"],
+        [],
+    )
+    assert probe.filters(model, f"{base}/block_2_depthwise").shape == (3, 3, 1, 48)
+    with pytest.raises(report.ReportError, match="has no layer 'nope'"):
+        choose_layers(model, [f"{base}/nope"])
 
 
 def _separable_model() -> keras.Model:

@@ -12,7 +12,7 @@ from explainer import environment
 from explainer.report.errors import EXIT_BAD_INPUT, ReportError
 from explainer.report.progress import Progress
 from explainer.report.quiet import quiet_stderr
-from explainer.report.render import _pct
+from explainer.report.render import pct
 
 __all__ = ["OneLineParser", "add_parser", "main", "run"]
 
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
     if not args.quiet:
         index = Path(args.out).expanduser() / "index.html"
-        print(f"accuracy {_pct(report.accuracy)} on {report.result.data.n:,} images; {index}")
+        print(f"accuracy {pct(report.accuracy)} on {report.result.data.n:,} images; {index}")
     return 0
 
 

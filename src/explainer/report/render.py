@@ -17,10 +17,10 @@ import jinja2
 
 from explainer.report.figures import MAX_CONFUSION_CLASSES, MAX_TILES
 
-__all__ = ["css", "environment", "render_html"]
+__all__ = ["css", "data_uri", "environment", "pct", "render_html"]
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.2f} %"
 
 
@@ -43,7 +43,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(pct=_pct, num=_num, shape=_shape)
+    env.filters.update(pct=pct, num=_num, shape=_shape)
     return env
 
 
