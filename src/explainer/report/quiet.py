@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import sys
 import tempfile
@@ -50,18 +51,22 @@ def quiet_stderr(enabled: bool = True) -> Iterator[TextIO]:
             write_through=True,
         )
         sys.stderr = user
+    # Library warnings and Python-level log records (TensorFlow's retracing warnings, absl) are
+    # the same kind of noise.
+    loggers = [logging.getLogger(name) for name in ("tensorflow", "absl", "keras", "h5py")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings():
-            # Library warnings (Keras, TensorFlow, NumPy) are the same kind of noise.
             warnings.simplefilter("ignore")
             yield user
     finally:
         sys.stderr = old_stderr
-        try:
-            user.flush()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            if user is not old_stderr:
-                user.close()
-            scratch.close()
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        # `user` stays open: a log handler made inside may still hold it.
+        user.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        scratch.close()
