@@ -181,8 +181,11 @@ def generate(
     ``model`` is a Keras model or a path (``.keras``, ``.h5``, SavedModel folder with
     ``unsafe``). ``x`` is an image array with labels ``y``, or any ``DATA`` spec of the CLI
     (``"mnist"``, ``"cifar10"``, a ``.npz``, a folder of ``.npy`` or of class sub-folders of
-    images) or a :class:`ReportData`. ``figures=False`` skips the figures (quick numbers on big
-    data). Raises :class:`ReportError` with a one-line message when the input cannot be used.
+    images) or a :class:`ReportData`. ``class_names`` names the outputs; ``layers``, ``limit``,
+    ``samples`` and ``unsafe`` are the CLI's options; ``figures=False`` skips the figures (quick
+    numbers on big data); ``sections`` replaces :data:`~explainer.report.sections.SECTIONS`
+    (the page's views, in order). Raises :class:`ReportError` with a one-line message when the
+    input cannot be used.
     """
     from explainer import __version__, probe
 

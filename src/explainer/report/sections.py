@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from explainer.report import figures
 from explainer.report.compute import Accumulator, Context
 from explainer.report.figures import Canvas
+from explainer.report.model import InputPlan, ModelInfo
 from explainer.report.result import ReportResult
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = ["SECTIONS", "PassSetup", "Section"]
 
@@ -31,12 +35,15 @@ __all__ = ["SECTIONS", "PassSetup", "Section"]
 class PassSetup:
     """What an accumulator factory may know before the pass: no predictions yet."""
 
-    model: Any
-    plan: Any
-    info: Any
+    model: keras.Model
+    plan: InputPlan
+    """How images are fed to the model (``plan.model_shape``, ``plan.image_shape``)."""
+    info: ModelInfo
     class_names: tuple[str, ...]
     conv_layers: list[str]
+    """The convolutions the report draws (paths), e.g. the layers to track activations of."""
     n: int
+    """Images in the pass."""
 
 
 @dataclass(frozen=True)
