@@ -218,6 +218,18 @@ def test_image_folder_streamed_resized_named_by_folders(tmp_path: Path) -> None:
     assert out["accuracy"] == pytest.approx(np.mean(want == np.sort(labels)))
     assert "c_&lt;bird&gt;" in rep.html()
 
+    # Images already of the model's size: no resizing, no note; a mixed folder gets the note.
+    for name in names:
+        (tmp_path / "same" / name).mkdir(parents=True)
+        for i in range(2):
+            arr = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+            Image.fromarray(arr).save(tmp_path / "same" / name / f"{i}.png")
+    same = report.generate(model, tmp_path / "same", figures=False).to_json()
+    assert not any("resized" in n for n in same["notes"])
+    Image.fromarray(arr[:5]).save(tmp_path / "same" / names[-1] / "9.png")  # 5 x 8
+    mixed = report.generate(model, tmp_path / "same", figures=False).to_json()
+    assert any("resized" in n and "5 × 8" in n for n in mixed["notes"])
+
 
 def test_python_api_report_object(tmp_path: Path) -> None:
     keras.utils.set_random_seed(10)

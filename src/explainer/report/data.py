@@ -47,12 +47,21 @@ class ImageFiles:
     """
 
     def __init__(
-        self, paths: Sequence[Path], size: tuple[int, int], channels: int, *, resized: bool
+        self,
+        paths: Sequence[Path],
+        size: tuple[int, int],
+        channels: int,
+        *,
+        resized: bool = False,
+        sizes_seen: Sequence[tuple[int, int]] = (),
     ) -> None:
         self.paths = list(paths)
         self.size = (int(size[0]), int(size[1]))
         self.channels = int(channels)
         self.resized = resized
+        """Whether some files (of those sampled) are not of ``size`` and get resized."""
+        self.sizes_seen = tuple(sizes_seen) or (self.size,)
+        """The distinct (height, width) of a sample of the files, to say what resizing does."""
         self.dtype = np.dtype(np.uint8)
 
     @property
@@ -68,8 +77,10 @@ class ImageFiles:
 
     def with_size(self, height: int, width: int, channels: int) -> ImageFiles:
         """The same files, decoded at the model's input size and number of channels."""
-        same = (height, width) == self.size and channels == self.channels and not self.resized
-        return ImageFiles(self.paths, (height, width), channels, resized=not same or self.resized)
+        resized = any(seen != (height, width) for seen in self.sizes_seen)
+        return ImageFiles(
+            self.paths, (height, width), channels, resized=resized, sizes_seen=self.sizes_seen
+        )
 
     def _decode(self, path: Path) -> np.ndarray:
         from PIL import Image, UnidentifiedImageError
@@ -276,15 +287,22 @@ def _open_image_folder(path: Path) -> ReportData:
             f"{path} has class sub-folders ({', '.join(c.name for c in classes[:5])}) but no "
             f"images in them (expected {', '.join(IMAGE_SUFFIXES)} files)"
         )
-    try:
-        with Image.open(files[0]) as first:
-            width, height = first.size
-            channels = 1 if first.mode in ("1", "L", "I", "I;16", "F") else 3
-    except (OSError, UnidentifiedImageError) as exc:
-        raise ReportError(f"cannot read image {files[0]} ({exc})") from exc
+    # The size of a sample of files (headers only: cheap), to say whether images get resized.
+    seen: dict[tuple[int, int], None] = {}
+    channels = 3
+    for k, i in enumerate(sorted({round(j) for j in np.linspace(0, len(files) - 1, 50)})):
+        try:
+            with Image.open(files[i]) as img:
+                seen[(img.size[1], img.size[0])] = None
+                if k == 0:
+                    channels = 1 if img.mode in ("1", "L", "I", "I;16", "F") else 3
+        except (OSError, UnidentifiedImageError) as exc:
+            raise ReportError(f"cannot read image {files[i]} ({exc})") from exc
+    first = next(iter(seen))
+    images = ImageFiles(files, first, channels, resized=len(seen) > 1, sizes_seen=list(seen))
     return ReportData(
         name=path.name,
-        x=ImageFiles(files, (height, width), channels, resized=False),  # type: ignore[arg-type]
+        x=images,  # type: ignore[arg-type]
         y=np.asarray(labels, dtype=np.int64),
         class_names=tuple(c.name for c in classes),
         source=f"{path} ({len(classes)} class folders of images)",
@@ -325,7 +343,11 @@ def load_data(spec: str | os.PathLike[str], *, limit: int | None = None) -> Repo
                 if limit < 1:
                     raise ReportError(f"--limit must be at least 1, not {limit}")
                 data.x = ImageFiles(
-                    data.x.paths[:limit], data.x.size, data.x.channels, resized=data.x.resized
+                    data.x.paths[:limit],
+                    data.x.size,
+                    data.x.channels,
+                    resized=data.x.resized,
+                    sizes_seen=data.x.sizes_seen,
                 )
                 data.y = data.y[:limit]
             check_data(data)

@@ -163,13 +163,13 @@ def plan_input(model: keras.Model, data: ReportData) -> tuple[InputPlan, str | N
                 f"{shape_text(wanted)}, not (height, width, 1 or 3)"
             )
         h, w, c = (int(d) for d in wanted)
-        before = data.x.size
         data.x = data.x.with_size(h, w, c)
         if data.x.resized:
+            seen = ", ".join(f"{a} × {b}" for a, b in data.x.sizes_seen[:5])
             note = (
                 f"The images were resized to the model's input size {h} × {w} "
-                f"({'grey' if c == 1 else 'RGB'}) when read; the first one is {before[0]} × "
-                f"{before[1]}."
+                f"({'grey' if c == 1 else 'RGB'}) when read; sizes in the folder include "
+                f"{seen}."
             )
     sample = tuple(int(d) for d in data.x.shape[1:])
     mismatch = ReportError(
