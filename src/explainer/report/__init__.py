@@ -19,8 +19,9 @@ The modules follow the flow of one report::
 
 Promises: bad input is refused before anything is written, as a :class:`ReportError` with a
 one-line message (exit status 2 in the CLI); :meth:`Report.save` writes into a temporary folder
-renamed into place when complete, so nothing is ever half-written; memory stays flat in N (the
-pass reads a chunk at a time and keeps only ``(N, classes)`` probabilities); the page is
+renamed into place when complete, so nothing is ever half-written; the images are never held (the
+pass reads a chunk at a time; only per-image results such as the ``(N, classes)``
+probabilities are kept); the page is
 self-contained (inline CSS, local PNGs, no script, no web request).
 
 **How to add a section** (e.g. "Where the model looks"):

@@ -1,4 +1,4 @@
-"""Data loading: the ``DATA`` specs the CLI accepts, opened so that memory stays flat in N.
+"""Data loading: the ``DATA`` specs the CLI accepts, opened so that they are never held whole.
 
 ``mnist`` / ``cifar10`` (test split), a ``.npz`` (uncompressed members memory-mapped in place), a
 folder with ``x.npy`` and ``y.npy`` (memory-mapped), or a folder of class sub-folders of images
