@@ -17,6 +17,8 @@ keras = pytest.importorskip("keras")
 
 from explainer import report  # noqa: E402
 from explainer.__main__ import main  # noqa: E402
+from explainer.report import data as report_data  # noqa: E402
+from explainer.report import figures as report_figures  # noqa: E402
 
 XSS = "<script>alert(1)</script>"
 N, SIDE, CLASSES = 48, 12, 3
@@ -266,7 +268,7 @@ def test_strings_from_model_and_data_are_escaped(
     n_layers = len(result["model"]["layers"])
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") > 2 * n_layers
     # Figure files are numbered, never named with a layer's raw characters.
-    assert report._slug(XSS, 3) == "03_script_alert_1_script"
+    assert report_figures.slug(XSS, 3) == "03_script_alert_1_script"
 
 
 # --- Bad input ----------------------------------------------------------------------------------
@@ -382,9 +384,9 @@ def test_out_folder_is_replaced_only_when_it_is_a_report(
     assert code == 2 and "refusing" in stderr
     assert (out / "precious.txt").read_text() == "keep me"
     (out / "precious.txt").unlink()
-    report.generate(files["conv"], files["grey"], out, figures=False)  # into an empty folder
+    report.generate(files["conv"], files["grey"], figures=False).save(out)  # an empty folder
     assert json.loads((out / "report.json").read_text())["data"]["n"] == N
-    report.generate(files["conv"], files["grey"], out, limit=10, figures=False)  # replaced
+    report.generate(files["conv"], files["grey"], limit=10, figures=False).save(out)  # replaced
     assert json.loads((out / "report.json").read_text())["data"]["n"] == 10
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
     assert sorted(p.name for p in out.iterdir()) == ["figures", "index.html", "report.json"]
@@ -439,7 +441,7 @@ def test_npz_and_npy_are_memory_mapped(tmp_path: Path, monkeypatch: pytest.Monke
     small = report.load_data(tmp_path / "packed.npz")
     assert not isinstance(small.x, np.memmap)  # compressed and small: read
     np.testing.assert_array_equal(small.x, x)
-    monkeypatch.setattr(report, "_COMPRESSED_IN_MEMORY", 0)
+    monkeypatch.setattr(report_data, "_COMPRESSED_IN_MEMORY", 0)
     big = report.load_data(tmp_path / "packed.npz")
     assert isinstance(big.x, np.memmap)  # compressed and big: unpacked to a file and mapped
     np.testing.assert_array_equal(big.x, x)
@@ -455,7 +457,7 @@ def test_npz_and_npy_are_memory_mapped(tmp_path: Path, monkeypatch: pytest.Monke
 
     # Releasing the pages of a mapped chunk keeps its values readable.
     chunk = data.x[:10]
-    report._release(chunk)
+    report_data.release(chunk)
     np.testing.assert_array_equal(chunk, x[:10])
 
 
@@ -485,11 +487,11 @@ def test_savedmodel_needs_unsafe(files: dict[str, Path], tmp_path: Path) -> None
     """A SavedModel folder is a TensorFlow graph safe mode cannot check: only with unsafe."""
     keras.saving.load_model(files["conv"]).export(tmp_path / "saved", verbose=False)
     with pytest.raises(report.ReportError, match="--unsafe"):
-        report.generate(tmp_path / "saved", files["grey"], tmp_path / "r")
+        report.generate(tmp_path / "saved", files["grey"]).save(tmp_path / "r")
     assert not (tmp_path / "r").exists()
-    result = report.generate(
-        tmp_path / "saved", files["grey"], tmp_path / "r", unsafe=True, figures=False
-    )
-    expected = report.generate(files["conv"], files["grey"], tmp_path / "k", figures=False)
+    result = report.generate(tmp_path / "saved", files["grey"], unsafe=True, figures=False)
+    result.save(tmp_path / "r")
+    expected = report.generate(files["conv"], files["grey"], figures=False).to_json()
+    result = result.to_json()
     assert result["accuracy"] == expected["accuracy"]
     assert result["confusion"] == expected["confusion"]

@@ -10,7 +10,7 @@ the book states.
 from importlib.metadata import PackageNotFoundError, version
 
 try:
-    __version__ = version("explainer")
+    __version__ = version("explainer-book")  # the distribution name; the import name differs
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 

@@ -29,10 +29,14 @@ __all__ = [
     "carry",
     "class_means",
     "confusion",
+    "conv_layers",
     "conv_stages",
+    "conv_type",
     "decision_map",
     "dense_maps",
     "dense_states",
+    "filters",
+    "find_layer",
     "grid_lines",
     "kernel_pressure",
     "layer_weights",
@@ -41,6 +45,7 @@ __all__ = [
     "predict",
     "pressure_table",
     "split_dense_maps",
+    "submodel",
     "surviving_units",
     "units_per_input",
 ]
@@ -73,6 +78,142 @@ def _batches(n: int, batch_size: int) -> range:
     return range(0, n, batch_size)
 
 
+# --- Layers by path: base models nested as layers (transfer learning) ----------------------------
+
+CONV_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose")
+"""The convolutions whose maps and filters the book and the report draw."""
+
+
+def _is_model(layer: object) -> bool:
+    return hasattr(layer, "layers") and hasattr(layer, "inputs") and hasattr(layer, "get_layer")
+
+
+def find_layer(model: keras.Model, path: str) -> keras.layers.Layer:
+    """The layer at ``path``: a layer name, or ``base/inner`` for a layer of a nested model.
+
+    Keras refuses ``/`` in layer names, so the separator cannot clash with a real name.
+    """
+    container = model
+    parts = path.split("/")
+    for depth, part in enumerate(parts):
+        try:
+            layer = container.get_layer(part)
+        except ValueError as exc:
+            where = "/".join(parts[:depth]) or "the model"
+            raise ValueError(f"{where} has no layer {part!r}") from exc
+        if depth < len(parts) - 1 and not _is_model(layer):
+            raise ValueError(f"layer {'/'.join(parts[: depth + 1])!r} is not a nested model")
+        container = layer
+    return container
+
+
+def conv_type(layer: object) -> str | None:
+    """The convolution kind of ``layer`` (its class or a base class named in CONV_TYPES)."""
+    for cls in type(layer).__mro__:
+        if cls.__name__ in CONV_TYPES:
+            return cls.__name__
+    return None
+
+
+def conv_layers(model: keras.Model) -> list[str]:
+    """Paths of every 2-D convolution, in model order, nested base models included."""
+    found: list[str] = []
+
+    def walk(container: keras.Model, prefix: str) -> None:
+        for layer in container.layers:
+            if _is_model(layer):
+                walk(layer, f"{prefix}{layer.name}/")
+            elif conv_type(layer) is not None:
+                found.append(prefix + layer.name)
+
+    walk(model, "")
+    return found
+
+
+def filters(model: keras.Model, path: str) -> np.ndarray | None:
+    """A convolution's spatial filters as a ``(kh, kw, in, out)`` kernel, one tile per ``out``.
+
+    ``Conv2D``: its kernel. ``DepthwiseConv2D`` and the depthwise half of ``SeparableConv2D``:
+    one single-channel filter per input channel (and depth multiplier). ``Conv2DTranspose``: the
+    pattern each input channel paints into the output channels. ``None`` for 1 × 1 kernels,
+    which have no spatial pattern to look at.
+    """
+    layer = find_layer(model, path)
+    kind = conv_type(layer)
+    if kind in ("DepthwiseConv2D", "SeparableConv2D"):
+        depthwise = getattr(layer, "depthwise_kernel", None)
+        if depthwise is None:  # Keras 3 names DepthwiseConv2D's weights "kernel"
+            depthwise = layer.kernel
+        k = np.asarray(depthwise, dtype=np.float32)  # (kh, kw, C, multiplier)
+        k = k.reshape(k.shape[0], k.shape[1], 1, -1)
+    elif kind is not None:
+        k = np.asarray(layer.kernel, dtype=np.float32)
+    else:
+        raise ValueError(f"layer {path!r} ({type(layer).__name__}) is not a convolution layer")
+    if k.shape[0] * k.shape[1] == 1:
+        return None
+    return k
+
+
+def _outer_input(model: keras.Model, base: keras.Model) -> object:
+    """The symbolic tensor that ``model``'s graph feeds into the nested model ``base``."""
+    import keras
+
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    for node in getattr(base, "_inbound_nodes", []):
+        tensors = list(getattr(node, "input_tensors", []))
+        if len(tensors) != 1:
+            continue
+        try:
+            keras.Model(inputs, tensors[0])
+        except Exception:  # a node of another graph (the base's own construction)
+            continue
+        return tensors[0]
+    raise ValueError(f"cannot find where {model.name!r} calls its nested model {base.name!r}")
+
+
+def _lift(model: keras.Model, prefix: Sequence[str], tensors: list) -> list:
+    """Tensors of a nested model's graph as tensors of ``model``'s graph (same weights)."""
+    import keras
+
+    if not prefix:
+        return list(tensors)
+    base = model.get_layer(prefix[0])
+    inner = _lift(base, prefix[1:], tensors)
+    fed = _outer_input(model, base)
+    computed = [t for t in inner if t is not base.inputs[0]]
+    if not computed:
+        return [fed for _ in inner]
+    out = keras.Model(base.inputs[0], computed)(fed)
+    it = iter(list(out) if isinstance(out, (list, tuple)) else [out])
+    return [fed if t is base.inputs[0] else next(it) for t in inner]
+
+
+def _outputs_for(model: keras.Model, paths: Sequence[str]) -> list:
+    """Symbolic outputs of the layers at ``paths``, all in ``model``'s own graph."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, path in enumerate(paths):
+        groups.setdefault(tuple(path.split("/")[:-1]), []).append(i)
+    outputs: list = [None] * len(paths)
+    for prefix, indices in groups.items():
+        tensors = [find_layer(model, paths[i]).output for i in indices]
+        for i, tensor in zip(indices, _lift(model, prefix, tensors), strict=True):
+            outputs[i] = tensor
+    return outputs
+
+
+def submodel(model: keras.Model, paths: Sequence[str], *, with_output: bool = False) -> keras.Model:
+    """One Keras model computing the layers at ``paths`` (and the model's output first, when
+    ``with_output``) in a single forward pass."""
+    import keras
+
+    outputs = _outputs_for(model, paths)
+    if with_output:
+        outputs = [model.outputs[0], *outputs]
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    return keras.Model(inputs, outputs)
+
+
 def activations(
     model: keras.Model,
     x: np.ndarray,
@@ -84,15 +225,14 @@ def activations(
 
     One functional sub-model computes all requested layers in a single pass per batch, so
     asking for five layers costs one forward pass, not five. ``x`` may be memory-mapped: only
-    one batch at a time is read.
+    one batch at a time is read. A name may be a path into a nested model (``base/conv``, see
+    :func:`find_layer`).
     """
     import keras
 
     if not layers:
         return {}
-    outputs = [model.get_layer(name).output for name in layers]
-    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-    sub = keras.Model(inputs, outputs)
+    sub = submodel(model, layers)
     chunks: list[list[np.ndarray]] = [[] for _ in layers]
     for start in _batches(len(x), batch_size):
         batch = np.asarray(x[start : start + batch_size])
@@ -572,6 +712,47 @@ def _to_channels_last(arr: np.ndarray, data_format: str) -> np.ndarray:
     return arr
 
 
+def _pre_activation(conv: keras.layers.Layer, kind: str, x: object) -> object:
+    """The convolution plus bias, before the layer's activation, with the layer's own settings."""
+    from keras import ops
+
+    dtype = conv.compute_dtype
+    common = {"padding": conv.padding, "data_format": conv.data_format}
+    if kind == "DepthwiseConv2D":
+        out = ops.depthwise_conv(
+            x,
+            ops.cast(getattr(conv, "depthwise_kernel", None) or conv.kernel, dtype),
+            strides=conv.strides,
+            dilation_rate=conv.dilation_rate,
+            **common,
+        )
+    elif kind == "SeparableConv2D":
+        out = ops.separable_conv(
+            x,
+            ops.cast(conv.depthwise_kernel, dtype),
+            ops.cast(conv.pointwise_kernel, dtype),
+            strides=conv.strides,
+            dilation_rate=conv.dilation_rate,
+            **common,
+        )
+    elif kind == "Conv2DTranspose":
+        out = ops.conv_transpose(
+            x,
+            ops.cast(conv.kernel, dtype),
+            strides=conv.strides,
+            output_padding=conv.output_padding,
+            dilation_rate=conv.dilation_rate,
+            **common,
+        )
+    else:
+        out = conv.convolution_op(x, ops.cast(conv.kernel, dtype))
+    if conv.use_bias:
+        n = int(conv.bias.shape[0])
+        shape = (1, 1, 1, n) if conv.data_format != "channels_first" else (1, n, 1, 1)
+        out = ops.add(out, ops.reshape(ops.cast(conv.bias, dtype), shape))
+    return out
+
+
 def conv_stages(
     model: keras.Model, x: np.ndarray, layer: str, *, batch_size: int = 256
 ) -> ConvStages:
@@ -584,21 +765,26 @@ def conv_stages(
     activation and a single activation layer (``ReLU``, ``Activation``, ...) follows it, ``post``
     is that layer's output. ``pooled`` is the output of a max- or average-pooling layer that
     directly follows (the convolution or its activation layer). Works on any functional or
-    Sequential Keras model; arrays are float32, channels last.
+    Sequential Keras model; arrays are float32, channels last. ``Conv2D``, ``DepthwiseConv2D``,
+    ``SeparableConv2D`` and ``Conv2DTranspose`` layers, also inside a nested base model (name
+    them by path, ``base/conv``; see :func:`find_layer`).
     """
     import keras
     from keras import ops
 
-    conv = model.get_layer(layer)
-    if not hasattr(conv, "convolution_op") or getattr(conv, "kernel", None) is None:
+    conv = find_layer(model, layer)
+    kind = conv_type(conv)
+    if kind is None:
         raise ValueError(f"layer {layer!r} ({type(conv).__name__}) is not a convolution layer")
+    prefix = layer.split("/")[:-1]
+    container = find_layer(model, "/".join(prefix)) if prefix else model
 
     fused = conv.activation
     fused_name = _function_name(fused) if fused is not None else "linear"
     post_layer = conv
     activation = fused_name
     activation_layer = None
-    after = _consumers(model, conv)
+    after = _consumers(container, conv)
     if (
         fused_name == "linear"
         and len(after) == 1
@@ -611,25 +797,18 @@ def conv_stages(
             if hasattr(post_layer, "activation") and type(post_layer).__name__ == "Activation"
             else type(post_layer).__name__
         )
-        after = _consumers(model, post_layer)
+        after = _consumers(container, post_layer)
     pool = after[0] if len(after) == 1 and type(after[0]).__name__ in _POOLING_LAYERS else None
 
     conv_input = conv.input
-    input_is_model_input = any(conv_input is t for t in model.inputs)
+    input_is_model_input = not prefix and any(conv_input is t for t in model.inputs)
     outputs = [post_layer.output] + ([pool.output] if pool is not None else [])
     if not input_is_model_input:
         outputs = [conv_input, *outputs]
+    outputs = _lift(model, prefix, outputs)
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
     sub = keras.Model(inputs, outputs)
-
     dtype = conv.compute_dtype
-    kernel = ops.cast(conv.kernel, dtype)
-    bias = None
-    if conv.use_bias:
-        shape = (1,) * (conv.rank + 1) + (conv.filters,)
-        if conv.data_format == "channels_first":
-            shape = (1, conv.filters) + (1,) * conv.rank
-        bias = ops.reshape(ops.cast(conv.bias, dtype), shape)
 
     pre_parts: list[np.ndarray] = []
     post_parts: list[np.ndarray] = []
@@ -641,9 +820,7 @@ def conv_stages(
             result = [result]
         result = list(result)
         conv_in = batch if input_is_model_input else result.pop(0)
-        pre = conv.convolution_op(ops.cast(conv_in, dtype), kernel)
-        if bias is not None:
-            pre = ops.add(pre, bias)
+        pre = _pre_activation(conv, kind, ops.cast(conv_in, dtype))
         pre_parts.append(np.asarray(ops.convert_to_numpy(pre), dtype=np.float32))
         post_parts.append(np.asarray(ops.convert_to_numpy(result[0]), dtype=np.float32))
         if pool is not None:

@@ -407,7 +407,10 @@ def _report_stamp(model_key: str) -> str:
 
     digest = hashlib.sha256(model_key.encode())
     package = Path(explainer.__file__).parent
-    for source in sorted([package / "report.py", package / "probe.py", *package.glob("plot/*.py")]):
+    report_files = [
+        p for p in (package / "report").rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    ]
+    for source in sorted([*report_files, package / "probe.py", *package.glob("plot/*.py")]):
         digest.update(source.read_bytes())
     return digest.hexdigest()
 
@@ -451,7 +454,7 @@ def _build_report_example(app: Any) -> None:
         shutil.rmtree(folder)  # the placeholder of a build without examples
     logger.info(f"explainer: writing the example report of {recipe_name} into {folder}")
     try:
-        report.generate(trained.model, "mnist", folder)
+        report.generate(trained.model, "mnist").save(folder)
     except report.ReportError as exc:
         logger.warning(f"explainer: the example report failed: {exc}")
         return

@@ -1,0 +1,331 @@
+"""The Python API: :func:`generate` computes a report in memory; :meth:`Report.save` writes it.
+
+Order of work, which keeps the promises: every check (model, data, options) runs before the
+pass; the pass streams the data once; figures are rendered to PNG bytes in memory; only
+:meth:`Report.save` touches the disk, into a temporary folder renamed into place when complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from explainer.report import model as checks
+from explainer.report.compute import (
+    N_MISTAKES,
+    Context,
+    Predictions,
+    class_metrics,
+    describe,
+    pick_samples,
+    predicted_labels,
+    stream,
+    to_probabilities,
+)
+from explainer.report.data import ReportData, check_data, load_data
+from explainer.report.errors import ReportError
+from explainer.report.figures import Canvas
+from explainer.report.progress import Progress
+from explainer.report.render import data_uri, render_html
+from explainer.report.result import (
+    DataCard,
+    LayerRow,
+    ModelCard,
+    ReportResult,
+    Templates,
+    WeightStats,
+)
+from explainer.report.sections import SECTIONS, PassSetup, Section
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = ["Report", "generate"]
+
+
+@dataclasses.dataclass
+class Report:
+    """A finished report held in memory: the typed result and its figures as PNG bytes."""
+
+    result: ReportResult
+    figures: dict[str, bytes]
+    sections: Sequence[Section] = dataclasses.field(default_factory=lambda: list(SECTIONS))
+
+    @property
+    def accuracy(self) -> float:
+        return self.result.accuracy
+
+    def to_json(self) -> dict[str, Any]:
+        """report.json as a dict (top-level ``accuracy``)."""
+        return self.result.to_json()
+
+    def html(self, *, inline: bool = False) -> str:
+        """The page; ``inline`` puts the figures into it as data URIs (one self-contained file)."""
+        src = (lambda f: data_uri(self.figures[f]) if f in self.figures else f) if inline else None
+        return render_html(self.to_json(), sections=self.sections, src=src)
+
+    def _repr_html_(self) -> str:
+        # An iframe keeps the report's stylesheet from restyling the notebook around it.
+        page = self.html(inline=True)
+        return (
+            f'<iframe srcdoc="{escape(page, quote=True)}" title="explainer report" '
+            f'style="width:100%;height:700px;border:1px solid #d1d9e0"></iframe>'
+        )
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write index.html, report.json and figures/ into ``folder``, all or nothing.
+
+        An existing report there is replaced; a folder that holds anything else is refused.
+        """
+        out = Path(folder).expanduser()
+        check_out_dir(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        try:
+            (tmp / "figures").mkdir()
+            for file, png in self.figures.items():
+                (tmp / file).write_bytes(png)
+            (tmp / "report.json").write_text(
+                json.dumps(self.to_json(), indent=1, allow_nan=False), encoding="utf-8"
+            )
+            (tmp / "index.html").write_text(self.html(), encoding="utf-8")
+            tmp.chmod(0o755)
+            _move_into_place(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+
+def check_out_dir(out: Path) -> None:
+    if out.exists():
+        if not out.is_dir():
+            raise ReportError(f"--out {out} exists and is not a folder")
+        if any(out.iterdir()) and not (out / "report.json").is_file():
+            raise ReportError(
+                f"--out {out} exists and is not an explainer report; refusing to replace it"
+            )
+
+
+def _move_into_place(tmp: Path, out: Path) -> None:
+    """Rename the finished report over ``out``; an old report there is replaced."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        if old is not None:
+            os.replace(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _as_data(x: Any, y: Any, class_names: Sequence[str] | None, limit: int | None) -> ReportData:
+    if isinstance(x, ReportData):
+        data = x
+        if limit is not None:
+            if limit < 1:
+                raise ReportError(f"--limit must be at least 1, not {limit}")
+            data = dataclasses.replace(data, x=data.x[:limit], y=data.y[:limit])
+        else:
+            data = dataclasses.replace(data)
+    elif isinstance(x, (str, os.PathLike)):
+        if y is not None:
+            raise ReportError("give y only with arrays; a data spec carries its own labels")
+        data = load_data(x, limit=limit)
+    else:
+        if y is None:
+            raise ReportError("generate(model, x, y): arrays need their labels y")
+        if limit is not None:
+            if limit < 1:
+                raise ReportError(f"--limit must be at least 1, not {limit}")
+            x, y = x[:limit], np.asarray(y)[:limit]
+        data = ReportData.from_arrays(np.asarray(x) if not hasattr(x, "shape") else x, y)
+    if class_names is not None:
+        data.class_names = tuple(str(c) for c in class_names)
+    check_data(data)
+    return data
+
+
+def generate(
+    model: str | os.PathLike[str] | keras.Model,
+    x: Any,
+    y: Any = None,
+    *,
+    class_names: Sequence[str] | None = None,
+    layers: Sequence[str] | None = None,
+    limit: int | None = None,
+    samples: int = 2,
+    unsafe: bool = False,
+    figures: bool = True,
+    progress: Progress | None = None,
+    sections: Sequence[Section] | None = None,
+) -> Report:
+    """The report of ``model`` on labelled images, in memory; ``.save(folder)`` writes it.
+
+    ``model`` is a Keras model or a path (``.keras``, ``.h5``, SavedModel folder with
+    ``unsafe``). ``x`` is an image array with labels ``y``, or any ``DATA`` spec of the CLI
+    (``"mnist"``, ``"cifar10"``, a ``.npz``, a folder of ``.npy`` or of class sub-folders of
+    images) or a :class:`ReportData`. ``class_names`` names the outputs; ``layers``, ``limit``,
+    ``samples`` and ``unsafe`` are the CLI's options; ``figures=False`` skips the figures (quick
+    numbers on big data); ``sections`` replaces :data:`~explainer.report.sections.SECTIONS`
+    (the page's views, in order). Raises :class:`ReportError` with a one-line message when the
+    input cannot be used.
+    """
+    from explainer import __version__, probe
+
+    t0 = time.perf_counter()
+    progress = progress or Progress(enabled=False)
+    sections = list(SECTIONS if sections is None else sections)
+    timings: dict[str, float] = {}
+    notes: list[str] = []
+    if samples < 0:
+        raise ReportError(f"--samples must be 0 or more, not {samples}")
+    if isinstance(model, (str, os.PathLike)):
+        checks.check_model_path(model, unsafe=unsafe)  # before data that may take a while
+    data = _as_data(x, y, class_names, limit)
+    timings["load_data"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    if isinstance(model, (str, os.PathLike)):
+        model_path: str | None = os.fspath(model)
+        keras_model = checks.load_model(model, unsafe=unsafe)
+    else:
+        model_path, keras_model = None, model
+    timings["load_model"] = time.perf_counter() - t
+    info = checks.check_model(keras_model)
+    names = checks.check_against_model(data, info.n_classes)
+    plan, resize_note = checks.plan_input(keras_model, data)
+    if resize_note:
+        notes.append(resize_note)
+    conv_layers, conv_notes = checks.choose_layers(keras_model, layers)
+    notes.extend(conv_notes)
+    kernels, all_kernels, kernel_note = checks.kernels(keras_model)
+    if kernel_note:
+        notes.append(kernel_note)
+
+    # The one pass: predictions, plus whatever the sections' accumulators collect.
+    t = time.perf_counter()
+    setup = PassSetup(keras_model, plan, info, names, conv_layers, data.n)
+    predictions = Predictions(data.n)
+    extra = {}
+    for section in sections:
+        if section.accumulator is not None:
+            acc = section.accumulator(setup)
+            if acc is not None:
+                extra[section.key] = acc
+    stream(keras_model, data, plan, [predictions, *extra.values()], progress)
+    proba, logits = to_probabilities(predictions.finish(), info.binary)
+    timings["predict"] = time.perf_counter() - t
+    if info.binary:
+        notes.append(
+            f"The model has one output unit: it is shown as two classes, {names[1]} when the "
+            f"output is above 0.5 and {names[0]} otherwise."
+        )
+    if logits:
+        notes.append(
+            "The model's outputs are not probabilities ("
+            + ("outside 0 … 1" if info.binary else "they do not sum to 1")
+            + "), so they were treated as logits and passed through a "
+            + ("sigmoid" if info.binary else "softmax")
+            + "; accuracy is unaffected."
+        )
+    y_true = data.y
+    pred = predicted_labels(proba, info.binary)
+    counts = probe.confusion(y_true, pred, info.n_classes)
+    per_class, averages = class_metrics(names, counts)
+    picked = pick_samples(y_true, pred, proba, samples)
+    wrong = probe.most_confident_mistakes(y_true, proba, n=N_MISTAKES)
+    if plan.image_shape is None:
+        notes.append("The inputs could not be drawn as images; image figures are left out.")
+    template_layer = checks.first_dense_template(keras_model, plan.image_shape)
+    ctx = Context(
+        model=keras_model,
+        data=data,
+        plan=plan,
+        info=info,
+        class_names=names,
+        proba=proba,
+        pred=pred,
+        samples=picked,
+        conv_layers=conv_layers,
+        template_layer=template_layer,
+        kernels=kernels,
+        accumulated={key: acc.finish() for key, acc in extra.items()},
+    )
+    rows = [LayerRow(**row) for row in checks.layer_rows(keras_model)]
+    result = ReportResult(
+        explainer_version=__version__,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        model=ModelCard(
+            path=model_path,
+            name=keras_model.name,
+            class_=type(keras_model).__name__,
+            input_shape=list(keras_model.inputs[0].shape[1:]),
+            output_shape=list(keras_model.outputs[0].shape[1:]),
+            n_classes=info.n_classes,
+            outputs="logits" if logits else "probabilities",
+            binary=info.binary,
+            total_params=int(sum(r.params for r in rows)),
+            trainable_params=int(sum(math.prod(w.shape) for w in keras_model.trainable_weights)),
+            layers=rows,
+        ),
+        data=DataCard(
+            name=data.name,
+            source=data.source,
+            n=data.n,
+            shape=[int(d) for d in data.x.shape[1:]],
+            dtype=str(data.x.dtype),
+            memory_mapped=data.memory_mapped,
+            image_shape=None if plan.image_shape is None else list(plan.image_shape),
+            class_names=list(names),
+        ),
+        accuracy=float(np.mean(pred == y_true)),
+        n_correct=int((pred == y_true).sum()),
+        n_mistakes=int((pred != y_true).sum()),
+        per_class=per_class,
+        averages=averages,
+        confusion=counts.tolist(),
+        mistakes=describe(wrong, y_true, pred, proba),
+        samples=describe(picked, y_true, pred, proba),
+        templates=None if template_layer is None else Templates(layer=template_layer),
+        weights=[WeightStats.of(name, k) for name, k in all_kernels.items()],
+        notes=notes,
+        timings=timings,
+    )
+    for section in sections:
+        if section.compute is not None:
+            setattr(result, section.key, section.compute(ctx, ctx.accumulated.get(section.key)))
+
+    canvas = Canvas()
+    t = time.perf_counter()
+    if figures:
+        steps = [s for s in sections if s.draw is not None]
+        with progress.task("drawing figures", len(steps)) as update:
+            for done, section in enumerate(steps, start=1):
+                assert section.draw is not None
+                section.draw(result, ctx, canvas)
+                update(done)
+    else:
+        result.figures_by_section = {"confusion": None, "mistakes": None, "weights": None}
+        notes.append("Figures were not drawn (figures=False).")
+    timings["figures"] = time.perf_counter() - t
+    notes.extend(canvas.notes)
+    result.figures = canvas.records
+    timings["total"] = time.perf_counter() - t0
+    return Report(result=result, figures=canvas.files, sections=sections)

@@ -1,0 +1,73 @@
+"""The report's sections, in page order: what each one computes, draws and renders.
+
+A :class:`Section` ties together the three pieces of one view:
+
+* ``key``: its anchor on the page and its template, ``templates/sections/<key>.html.j2``
+  (rendered with the whole report.json as ``r``);
+* ``draw``: its figure function ``(result, ctx, canvas) -> None`` (see
+  :mod:`explainer.report.figures`);
+* optionally ``compute`` (``(ctx, accumulated) -> value``, stored as ``result.<key>``) and
+  ``accumulator`` (``ctx_before_pass -> Accumulator | None``, riding the one streaming pass).
+
+The built-in sections' numbers come from the core pass (accuracy, confusion, mistakes), so
+they have no ``compute``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from explainer.report import figures
+from explainer.report.compute import Accumulator, Context
+from explainer.report.figures import Canvas
+from explainer.report.model import InputPlan, ModelInfo
+from explainer.report.result import ReportResult
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = ["SECTIONS", "PassSetup", "Section"]
+
+
+@dataclass(frozen=True)
+class PassSetup:
+    """What an accumulator factory may know before the pass: no predictions yet."""
+
+    model: keras.Model
+    plan: InputPlan
+    """How images are fed to the model (``plan.model_shape``, ``plan.image_shape``)."""
+    info: ModelInfo
+    class_names: tuple[str, ...]
+    conv_layers: list[str]
+    """The convolutions the report draws (paths), e.g. the layers to track activations of."""
+    n: int
+    """Images in the pass."""
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    """Anchor, template name (``sections/<key>.html.j2``) and, with ``compute``, result field."""
+    title: str
+    draw: Callable[[ReportResult, Context, Canvas], None] | None = None
+    compute: Callable[[Context, Any], Any] | None = None
+    """Fills ``result.<key>``; gets the section's accumulator's ``finish()`` (or ``None``)."""
+    accumulator: Callable[[PassSetup], Accumulator | None] | None = None
+    """Makes an accumulator for the streaming pass (e.g. a running top-k of activations)."""
+
+    @property
+    def template(self) -> str:
+        return f"sections/{self.key}.html.j2"
+
+
+SECTIONS: list[Section] = [
+    Section("model", "Model card"),
+    Section("accuracy", "Accuracy", draw=figures.draw_accuracy),
+    Section("mistakes", "Most confident mistakes", draw=figures.draw_mistakes),
+    Section("conv", "Filters and feature maps", draw=figures.draw_conv),
+    Section("templates", "Weights as templates", draw=figures.draw_templates),
+    Section("weights", "Weight histograms", draw=figures.draw_weights),
+]
+"""The page's sections in order. Add a new one here (before ``weights``, say)."""
