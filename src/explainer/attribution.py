@@ -787,6 +787,8 @@ class SanityCheck:
     """Layers with weights, top first; stage ``i`` has ``layers[: i + 1]`` re-initialised."""
     spearman: dict[str, np.ndarray]
     """Method → (stages,) mean Spearman correlation of ``|map|`` with the original's."""
+    examples: dict[str, np.ndarray]
+    """Method → (stages + 1, H, W) maps of the first image: trained, then after each stage."""
 
     @property
     def final(self) -> dict[str, float]:
@@ -855,7 +857,9 @@ def cascading_randomization(
     options = options or {}
     x = _images(model, x)
     t = _targets(model, x, targets, 256)
-    original = {m: np.abs(attribute(m, model, x, t, **dict(options.get(m, {})))) for m in methods}
+    signed = {m: attribute(m, model, x, t, **dict(options.get(m, {}))) for m in methods}
+    original = {m: np.abs(v) for m, v in signed.items()}
+    examples: dict[str, list[np.ndarray]] = {m: [v[0]] for m, v in signed.items()}
     clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
     stages = list(reversed(_weighted_layers(clone)))
@@ -863,9 +867,11 @@ def cascading_randomization(
     for i, path in enumerate(stages):
         _reinitialise(_get(clone, path), seed + i)
         for m in methods:
-            randomised = np.abs(attribute(m, clone, x, t, **dict(options.get(m, {}))))
-            result[m].append(float(spearman(original[m], randomised).mean()))
+            randomised = attribute(m, clone, x, t, **dict(options.get(m, {})))
+            examples[m].append(randomised[0])
+            result[m].append(float(spearman(original[m], np.abs(randomised)).mean()))
     return SanityCheck(
         layers=tuple("/".join(p) for p in stages),
         spearman={m: np.asarray(v) for m, v in result.items()},
+        examples={m: np.stack(v) for m, v in examples.items()},
     )
