@@ -500,22 +500,31 @@ def integrated_gradients(
     t = _targets(model, x, targets, batch_size)
     base = _baseline(baseline, x.shape[1:])
     alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
-    weights = np.full(steps + 1, 1.0 / steps, np.float64)
+    weights = np.full(steps + 1, 1.0 / steps, np.float32)
     weights[[0, -1]] /= 2
-    jobs = [(i, k) for i in range(len(x)) for k in range(steps + 1)]  # (image, path point)
     out = np.zeros(x.shape[:3], np.float32)
-    acc: dict[int, np.ndarray] = {}
-    for s in range(0, len(jobs), batch_size):
-        chunk = jobs[s : s + batch_size]
-        img_idx = np.array([i for i, _ in chunk])
-        a = alphas[[k for _, k in chunk]]
-        diff = np.asarray(x[img_idx], np.float32) - base
-        grad = _gradient_batch(model, base + a[:, None, None, None] * diff, t[img_idx])[0]
-        for (i, k), g in zip(chunk, grad, strict=True):
-            acc[i] = acc.get(i, 0.0) + weights[k] * g.astype(np.float64)
-            if k == steps:  # the image's last path point: its map is complete
-                d = np.asarray(x[i], np.float64) - base
-                out[i] = (acc.pop(i) * d).sum(axis=-1)
+    per = batch_size // (steps + 1)
+    if per >= 1:  # whole paths of ``per`` images per batch
+        for s in range(0, len(x), per):
+            imgs = np.asarray(x[s : s + per], np.float32)
+            diff = imgs - base
+            path = base + alphas[None, :, None, None, None] * diff[:, None]
+            grad = _gradient_batch(
+                model, path.reshape(-1, *x.shape[1:]), np.repeat(t[s : s + per], steps + 1)
+            )[0].reshape(len(imgs), steps + 1, *x.shape[1:])
+            mean = np.tensordot(grad, weights, axes=([1], [0]))
+            out[s : s + per] = (mean * diff).sum(axis=-1)
+        return out
+    for i in range(len(x)):  # a path longer than a batch: the path in pieces
+        diff = np.asarray(x[i], np.float32) - base
+        mean = np.zeros(x.shape[1:], np.float64)
+        for s in range(0, steps + 1, batch_size):
+            a = alphas[s : s + batch_size]
+            grad = _gradient_batch(
+                model, base + a[:, None, None, None] * diff, np.full(len(a), t[i])
+            )[0]
+            mean += np.tensordot(weights[s : s + batch_size], grad, axes=1)
+        out[i] = (mean * diff).sum(axis=-1)
     return out
 
 
@@ -550,20 +559,22 @@ def occlusion(
     coverage = np.zeros((h, w), np.float32)
     for r, c in positions:
         coverage[r : r + patch, c : c + patch] += 1
+    masks = np.zeros((len(positions), h, w), bool)
+    for k, (r, c) in enumerate(positions):
+        masks[k, r : r + patch, c : c + patch] = True
     z0 = logits(model, x, batch_size=batch_size)[np.arange(len(x)), t]
-    jobs = [(i, p) for i in range(len(x)) for p in range(len(positions))]
-    drops = np.zeros(x.shape[:3], np.float32)
-    for s in range(0, len(jobs), batch_size):
-        chunk = jobs[s : s + batch_size]
-        img_idx = np.array([i for i, _ in chunk])
-        batch = np.asarray(x[img_idx], np.float32)
-        for k, (_, p) in enumerate(chunk):
-            r, c = positions[p]
-            batch[k, r : r + patch, c : c + patch] = base[r : r + patch, c : c + patch]
-        z = _forward(model, batch)[np.arange(len(chunk)), t[img_idx]]
-        for k, (i, p) in enumerate(chunk):
-            r, c = positions[p]
-            drops[i, r : r + patch, c : c + patch] += z0[i] - z[k]
+    drops = np.zeros((len(x), h * w), np.float32)
+    flat_masks = masks.reshape(len(positions), h * w).astype(np.float32)
+    for s in range(0, len(positions), batch_size):  # a batch is one stretch of positions
+        m = masks[s : s + batch_size, :, :, None]
+        per = max(1, batch_size // len(m))
+        for i0 in range(0, len(x), per):
+            imgs = np.asarray(x[i0 : i0 + per], np.float32)
+            batch = np.where(m[None], base, imgs[:, None]).reshape(-1, *x.shape[1:])
+            z = _forward(model, batch).reshape(len(imgs), len(m), -1)
+            picked = np.take_along_axis(z, t[i0 : i0 + per, None, None], axis=2)[..., 0]
+            drops[i0 : i0 + per] += (z0[i0 : i0 + per, None] - picked) @ flat_masks[s : s + len(m)]
+    drops = drops.reshape(len(x), h, w)
     return drops / np.maximum(coverage, 1)
 
 
@@ -733,12 +744,11 @@ def deletion(
     proba = np.zeros((n, steps + 1), np.float32)
     for s in range(0, n, per):
         imgs = np.asarray(x[s : s + per], np.float32).reshape(-1, h * w, x.shape[3])
-        batch = np.repeat(imgs, steps + 1, axis=0)
+        rank = np.empty((len(imgs), h * w), np.int64)
         for j in range(len(imgs)):
-            order = np.lexsort((tiebreak, -maps[s + j].ravel()))
-            for k, c in enumerate(counts):
-                gone = order[:c]
-                batch[j * (steps + 1) + k, gone] = base[gone]
+            rank[j, np.lexsort((tiebreak, -maps[s + j].ravel()))] = np.arange(h * w)
+        gone = rank[:, None, :] < counts[None, :, None]  # (images, steps + 1, pixels)
+        batch = np.where(gone[..., None], base[None, None], imgs[:, None])
         z = _forward(model, batch.reshape(-1, h, w, x.shape[3]))
         p = _softmax(z.astype(np.float64))
         pick = np.repeat(t[s : s + per], steps + 1)
