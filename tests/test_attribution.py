@@ -357,3 +357,93 @@ def test_cascading_randomization_reaches_into_a_nested_base(outer):
     check = attribution.cascading_randomization(model, x, methods=("gradients", "grad_cam"))
     assert check.layers[0] != "base" and check.layers[-3:] == ("base/c2", "base/bn", "base/c1")
     assert all(v.shape == (len(check.layers),) for v in check.spearman.values())
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+def test_overlay_scales_signed_maps_around_zero_and_unsigned_from_zero():
+    import matplotlib.pyplot as plt
+
+    from explainer import plot
+
+    image = RNG.integers(0, 256, (6, 6, 3)).astype(np.uint8)
+    amap = np.linspace(-1, 3, 36, dtype=np.float32).reshape(6, 6)
+    _, (a, b) = plt.subplots(1, 2)
+    signed = plot.attribution_overlay(image, amap, signed=True, ax=a)
+    assert signed.heat.norm.vmin == -signed.heat.norm.vmax > -3.01
+    assert signed.heat.get_cmap().name == plot.WEIGHT_CMAP
+    unsigned = plot.attribution_overlay(image, np.abs(amap), signed=False, ax=b)
+    assert unsigned.heat.norm.vmin == 0 and unsigned.heat.get_cmap().name == plot.SALIENCY_CMAP
+    # the image underneath is grey (luminance), and the map is transparent where it is zero
+    grey = signed.image.get_array()
+    assert grey.shape == (6, 6) and signed.image.get_cmap().name == "gray"
+    np.testing.assert_allclose(grey, image @ np.array([0.299, 0.587, 0.114]) / 255, atol=1e-5)
+    zero = plot.attribution_overlay(image, np.zeros((6, 6)), signed=True, ax=a)
+    assert np.all(np.asarray(zero.heat.get_alpha()) == 0)
+    with pytest.raises(ValueError, match="does not match the image"):
+        plot.attribution_overlay(image, np.zeros((5, 6)), signed=True, ax=a)
+
+
+def test_attribution_grid_has_a_row_per_method_and_a_column_per_image():
+    from explainer import plot
+
+    images = RNG.random((3, 8, 8, 1)).astype(np.float32)
+    maps = {
+        "integrated_gradients": RNG.normal(size=(3, 8, 8)).astype(np.float32),
+        "grad_cam": RNG.random((3, 8, 8)).astype(np.float32),
+    }
+    grid = plot.attribution_grid(images, maps, titles=["a", "b", "c"], suptitle="grid")
+    assert grid.axes.shape == (3, 5)
+    assert [len(v) for v in grid.overlays.values()] == [3, 3]
+    assert [ax.get_title() for ax in grid.axes[0, :3]] == ["a", "b", "c"]
+    assert grid.axes[1, 0].get_ylabel() == "integrated gradients"
+    assert all(
+        o.signed and o.norm.vmin == -o.norm.vmax for o in grid.overlays["integrated_gradients"]
+    )
+    assert all(not o.signed and o.norm.vmin == 0 for o in grid.overlays["grad_cam"])
+    ticks = [t.get_text() for t in grid.colorbars["integrated_gradients"].ax.get_yticklabels()]
+    assert ticks == ["−max", "0", "+max"]
+    assert grid.figure.get_suptitle() == "grid"
+    with pytest.raises(ValueError, match="2 maps for 3 images"):
+        plot.attribution_grid(images, {"gradients": np.zeros((2, 8, 8))})
+
+
+def test_deletion_figure_draws_one_curve_per_method_with_its_area():
+    from explainer import plot
+
+    f = np.linspace(0, 1, 5)
+    curves = {
+        "random": attribution.DeletionCurves(f, np.tile(1 - f, (2, 1))),
+        "occlusion": attribution.DeletionCurves(f, np.tile((1 - f) ** 3, (2, 1))),
+    }
+    drawn = plot.deletion_figure({"net A": curves, "net B": curves}, suptitle="deletion")
+    assert len(drawn.axes) == 2 and [ax.get_title() for ax in drawn.axes] == ["net A", "net B"]
+    lines = drawn.lines["net A"]
+    assert lines["random"].get_linestyle() == "--" and lines["occlusion"].get_linestyle() == "-"
+    np.testing.assert_allclose(lines["occlusion"].get_ydata(), (1 - f) ** 3)
+    labels = [t.get_text() for t in drawn.axes[0].get_legend().get_texts()]
+    assert labels == [
+        f"random order ({curves['random'].auc:.3f})",
+        "occlusion (0.266)",
+    ]  # trapezoids of (1 - f)³
+
+
+def test_sanity_figure_starts_each_curve_at_one():
+    from explainer import plot
+
+    check = attribution.SanityCheck(
+        layers=("out", "conv"),
+        spearman={"gradients": np.array([0.5, 0.2]), "occlusion": np.array([0.9, 0.8])},
+        examples={"gradients": RNG.random((3, 6, 6)), "occlusion": RNG.normal(size=(3, 6, 6))},
+    )
+    drawn = plot.sanity_figure({"net": check}, image=RNG.random((6, 6)), suptitle="sanity")
+    np.testing.assert_allclose(drawn.lines["net"]["gradients"].get_ydata(), [1.0, 0.5, 0.2])
+    assert [t.get_text() for t in drawn.curve_axes[0].get_xticklabels()] == [
+        "trained",
+        "out",
+        "conv",
+    ]
+    assert drawn.map_axes.shape == (2, 3)
+    assert drawn.overlays["occlusion"][0].norm.vmin == -drawn.overlays["occlusion"][0].norm.vmax
+    assert drawn.map_axes[0, 2].get_title() == "to conv"
