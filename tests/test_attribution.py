@@ -291,6 +291,11 @@ def test_deletion_curve_endpoints_and_order():
     assert np.all(np.diff(curves.proba, axis=1) <= 1e-7)
     assert curves.auc < rand.auc
     assert curves.auc == pytest.approx(curves.auc_per_image.mean())
+    both = attribution.deletion_all(
+        model, x, {"ig": ig, "random": attribution.random_maps(ig.shape)}, steps=8
+    )
+    np.testing.assert_allclose(both["ig"].proba, curves.proba, atol=1e-6)
+    np.testing.assert_allclose(both["random"].proba, rand.proba, atol=1e-6)
 
 
 def test_spearman_known_values():

@@ -75,12 +75,12 @@ for name, (data, _) in nets.items():
 baselines = {"mnist_cnn": 0.0, "cifar10_quick": cifar.x_train.mean(axis=(0, 1, 2))}
 options = {
     "mnist_cnn": {
-        "occlusion": {"patch": 4, "stride": 2, "baseline": baselines["mnist_cnn"]},
+        "occlusion": {"patch": 4, "stride": 3, "baseline": baselines["mnist_cnn"]},
         "smoothgrad": {"samples": 16, "noise": 0.15, "seed": 0},
         "integrated_gradients": {"steps": 32, "baseline": baselines["mnist_cnn"]},
     },
     "cifar10_quick": {
-        "occlusion": {"patch": 8, "stride": 4, "baseline": baselines["cifar10_quick"]},
+        "occlusion": {"patch": 8, "stride": 6, "baseline": baselines["cifar10_quick"]},
         "smoothgrad": {"samples": 8, "noise": 0.15, "seed": 0},
         "integrated_gradients": {"steps": 16, "baseline": baselines["cifar10_quick"]},
     },
@@ -225,10 +225,10 @@ for name, (data, model) in nets.items():
     x = data.x_test[sample]
     maps = maps_of(name, x)
     maps["random"] = attribution.random_maps(maps["gradients"].shape, seed=0)
-    curves[name] = {
-        m: attribution.deletion(model, x, maps[m], steps=10, baseline=baselines[name])
-        for m in ("random", *attribution.METHODS)
-    }
+    order = ("random", *attribution.METHODS)
+    curves[name] = attribution.deletion_all(
+        model, x, {m: maps[m] for m in order}, steps=10, baseline=baselines[name]
+    )
     for m, c in curves[name].items():
         metrics.record(f"where.{name}.deletion_auc.{m}", c.auc)
     completeness[name] = attribution.completeness_error(

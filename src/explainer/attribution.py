@@ -57,6 +57,7 @@ __all__ = [
     "completeness_error",
     "compute_maps",
     "deletion",
+    "deletion_all",
     "grad_cam",
     "gradients",
     "input_gradients",
@@ -729,31 +730,70 @@ def deletion(
     the class predicted on the intact image (or ``targets``) is recorded after each step.
     A faithful map makes the probability fall fast: a small area under the curve.
     """
+    return deletion_all(
+        model,
+        x,
+        {"maps": maps},
+        steps=steps,
+        baseline=baseline,
+        targets=targets,
+        seed=seed,
+        batch_size=batch_size,
+    )["maps"]
+
+
+def deletion_all(
+    model: keras.Model,
+    x: np.ndarray,
+    maps: Mapping[str, np.ndarray],
+    *,
+    steps: int = 16,
+    baseline: Baseline = 0.0,
+    targets: np.ndarray | Sequence[int] | None = None,
+    seed: int = 0,
+    batch_size: int = 512,
+) -> dict[str, DeletionCurves]:
+    """:func:`deletion` of several methods' maps of the same images, ``{method: curves}``.
+
+    The two ends of every curve are the same for all methods (the intact image, and the
+    baseline alone), so they are computed once.
+    """
     x = _images(model, x)
-    maps = np.asarray(maps, np.float32)
-    n, h, w, _ = x.shape
-    if maps.shape != (n, h, w):
-        raise ValueError(f"maps must have shape {(n, h, w)} (one per image); got {maps.shape}")
+    n, h, w, c = x.shape
+    arrays = {k: np.asarray(v, np.float32) for k, v in maps.items()}
+    for k, v in arrays.items():
+        if v.shape != (n, h, w):
+            raise ValueError(
+                f"maps must have shape {(n, h, w)} (one per image); {k!r} is {v.shape}"
+            )
     if steps < 1:
         raise ValueError(f"steps must be at least 1; got {steps}")
     t = _targets(model, x, targets, batch_size)
-    base = _baseline(baseline, x.shape[1:]).reshape(h * w, -1)
+    image_base = _baseline(baseline, x.shape[1:])
+    base = image_base.reshape(h * w, c)
     tiebreak = np.random.default_rng(seed).random(h * w)
     counts = np.round(np.linspace(0, h * w, steps + 1)).astype(np.int64)
-    per = max(1, batch_size // (steps + 1))
-    proba = np.zeros((n, steps + 1), np.float32)
-    for s in range(0, n, per):
-        imgs = np.asarray(x[s : s + per], np.float32).reshape(-1, h * w, x.shape[3])
-        rank = np.empty((len(imgs), h * w), np.int64)
-        for j in range(len(imgs)):
-            rank[j, np.lexsort((tiebreak, -maps[s + j].ravel()))] = np.arange(h * w)
-        gone = rank[:, None, :] < counts[None, :, None]  # (images, steps + 1, pixels)
-        batch = np.where(gone[..., None], base[None, None], imgs[:, None])
-        z = _forward(model, batch.reshape(-1, h, w, x.shape[3]))
-        p = _softmax(z.astype(np.float64))
-        pick = np.repeat(t[s : s + per], steps + 1)
-        proba[s : s + per] = p[np.arange(len(p)), pick].reshape(len(imgs), steps + 1)
-    return DeletionCurves(fractions=counts / (h * w), proba=proba)
+    inner = counts[1:-1]
+    p_intact = _softmax(logits(model, x, batch_size=batch_size).astype(np.float64))
+    p_gone = _softmax(_forward(model, image_base[None]).astype(np.float64))[0]
+    per = max(1, batch_size // max(len(inner), 1))
+    out: dict[str, DeletionCurves] = {}
+    for key, amap in arrays.items():
+        proba = np.zeros((n, steps + 1), np.float32)
+        proba[:, 0] = p_intact[np.arange(n), t]
+        proba[:, -1] = p_gone[t]
+        for s in range(0, n if len(inner) else 0, per):
+            imgs = np.asarray(x[s : s + per], np.float32).reshape(-1, h * w, c)
+            rank = np.empty((len(imgs), h * w), np.int64)
+            for j in range(len(imgs)):
+                rank[j, np.lexsort((tiebreak, -amap[s + j].ravel()))] = np.arange(h * w)
+            gone = rank[:, None, :] < inner[None, :, None]  # (images, inner steps, pixels)
+            batch = np.where(gone[..., None], base[None, None], imgs[:, None])
+            p = _softmax(_forward(model, batch.reshape(-1, h, w, c)).astype(np.float64))
+            pick = np.repeat(t[s : s + per], len(inner))
+            proba[s : s + per, 1:-1] = p[np.arange(len(p)), pick].reshape(len(imgs), len(inner))
+        out[key] = DeletionCurves(fractions=counts / (h * w), proba=proba)
+    return out
 
 
 # --- sanity check -------------------------------------------------------------------------------
