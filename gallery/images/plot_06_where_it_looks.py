@@ -86,7 +86,15 @@ options = {
     },
 }
 for name, opts in options.items():
-    print(name, {m: {k: v for k, v in o.items() if k != "baseline"} for m, o in opts.items()})
+    for method, o in opts.items():
+        sizes = ", ".join(f"{k}={v}" for k, v in o.items() if k != "baseline")
+        print(f"{name:>13s}  {method:21s} {sizes}")
+cam_sizes = {}
+for name, (_, model) in nets.items():
+    layer = attribution.last_spatial_layer(model)[-1]
+    cam_sizes[name] = tuple(model.get_layer(layer).output.shape[1:3])
+    print(f"{name}: Grad-CAM reads layer {layer!r}, {cam_sizes[name][0]} × {cam_sizes[name][1]}")
+assert cam_sizes == {"mnist_cnn": (12, 12), "cifar10_quick": (4, 4)}
 
 
 def maps_of(name: str, x: np.ndarray, targets: np.ndarray | None = None) -> dict:
@@ -109,6 +117,7 @@ def label(name: str, k: int) -> str:
 # Six test images per network that the network gets right, the first of six different
 # classes, each with the maps of its (true and predicted) class.
 
+# sphinx_gallery_multi_image_block = "single"
 rng = np.random.default_rng(0)
 shown, correct_maps = {}, {}
 for name, (data, _) in nets.items():
