@@ -142,10 +142,11 @@ for name, (data, _) in nets.items():
 # gradients and occlusion are zero on the black background by construction (a black pixel
 # does not differ from the black baseline, and covering black with black changes nothing),
 # and both mark a few places on the stroke where the digit is decided, with blue where ink
-# argues for another digit. The gradient maps light up the background as much as the digit:
-# the network *would* react if ink appeared there (the ratio printed below compares their
-# mean on the background with their mean on the ink). Grad-CAM marks broad bands of the digit,
-# and for some images nothing at all, when the evidence at that layer is all negative.
+# argues for another digit. The gradient maps light up the background too, more than half as
+# strongly as the digit: the network *would* react if ink appeared there (the ratio printed
+# below compares their mean on the background with their mean on the ink). Grad-CAM marks
+# broad bands of the digit, and for some images nothing at all, when the evidence at that
+# layer is all negative.
 #
 # On the photos the pixel-level maps look like noise scattered over the object and the
 # background alike, and Grad-CAM's few coarse blobs are hard to read. Pictures alone do not
@@ -157,7 +158,7 @@ m = correct_maps["mnist_cnn"]
 assert np.all(m["integrated_gradients"][~ink] == 0)
 ratio = m["gradients"][~ink].mean() / m["gradients"][ink].mean()
 print(f"mean gradient saliency on the background / on the ink: {ratio:.2f}")
-assert ratio > 0.4
+assert ratio > 0.5
 assert any(cam.max() == 0 for cam in m["grad_cam"])
 
 # %%
@@ -256,9 +257,9 @@ for m in ("random", *attribution.METHODS):
 
 # %%
 # On both networks, integrated gradients and occlusion are the two most faithful methods by
-# this test: their curves drop to the floor within the first steps. The two gradient maps come
-# next on the digits, far better than random, but on the photos they are only a little better
-# than deleting pixels at random. Grad-CAM, whose map is as coarse as the layer it reads, is the
+# this test: their curves fall the fastest. The two gradient maps come next on the digits,
+# far better than random, but on the photos they are only a little better than deleting
+# pixels at random. Grad-CAM, whose map is as coarse as the layer it reads, is the
 # least faithful here, and on the photos no better than the random order. These two are
 # therefore the methods the report on your own model shows.
 
@@ -353,6 +354,9 @@ assert all(
     for m in ("gradients", "smoothgrad", "integrated_gradients")
 )
 assert checks["cifar10_quick"].spearman["grad_cam"][0] < 0.2
+assert all(
+    checks["mnist_cnn"].spearman[m][0] < 0.5 for m in ("gradients", "smoothgrad", "grad_cam")
+)
 
 # %%
 # What the maps can and cannot tell
