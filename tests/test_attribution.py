@@ -334,6 +334,14 @@ def test_compute_maps_for_the_report():
     )
     assert tuple(maps) == attribution.REPORT_METHODS
     assert all(m.shape == (2, 8, 8) for m in maps.values())
+    # a baseline for every method that takes one, and sizes that follow the image's size
+    shifted = attribution.compute_maps(model, x, [0, 2], baseline=0.5)
+    np.testing.assert_allclose(
+        shifted["integrated_gradients"],
+        attribution.integrated_gradients(model, x, [0, 2], baseline=0.5, steps=32),
+        atol=1e-6,
+    )
+    assert attribution.default_options(224, 224)["occlusion"] == {"patch": 28, "stride": 14}
 
 
 def test_bad_input_says_what_is_wrong():

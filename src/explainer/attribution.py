@@ -36,6 +36,7 @@ whose last spatial layer Grad-CAM finds by itself.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ __all__ = [
     "cascading_randomization",
     "completeness_error",
     "compute_maps",
+    "default_options",
     "deletion",
     "deletion_all",
     "grad_cam",
@@ -138,6 +140,7 @@ def _pre_softmax(layer: Any) -> Callable[[Any], Any] | None:
     return None
 
 
+@functools.cache
 def _without_activation_class() -> type:
     import keras
 
@@ -635,6 +638,21 @@ def attribute(
     return _FUNCTIONS[method](model, x, targets, **options)
 
 
+def default_options(height: int, width: int) -> dict[str, dict[str, Any]]:
+    """Sizes that keep the cost of a map moderate at any image size.
+
+    Occlusion patches of about an eighth of the image's side, sliding by half a patch (about
+    15 × 15 positions whatever the size), 32 steps of integrated gradients, 16 SmoothGrad
+    samples.
+    """
+    patch = max(2, round(min(height, width) / 8))
+    return {
+        "occlusion": {"patch": patch, "stride": max(1, patch // 2)},
+        "smoothgrad": {"samples": 16},
+        "integrated_gradients": {"steps": 32},
+    }
+
+
 def compute_maps(
     model: keras.Model,
     x: np.ndarray,
@@ -642,17 +660,25 @@ def compute_maps(
     *,
     methods: Sequence[str] = REPORT_METHODS,
     options: Mapping[str, Mapping[str, Any]] | None = None,
+    baseline: Baseline | None = None,
 ) -> dict[str, np.ndarray]:
     """Maps of a handful of images for several methods (the report's): ``{method: (N, H, W)}``.
 
     ``options`` gives each method its keyword arguments, e.g.
-    ``{"occlusion": {"patch": 4, "baseline": 0.0}}``. Cost grows with the images given, so pass
-    only those shown.
+    ``{"occlusion": {"patch": 4, "baseline": 0.0}}``, over :func:`default_options`;
+    ``baseline``, when given, is used by every method that takes one (occlusion, integrated
+    gradients): pass what "no information" is in the model's input units, e.g. the training
+    data's mean colour. Cost grows with the images given, so pass only those shown.
     """
-    options = options or {}
     x = _images(model, x)
     t = _targets(model, x, targets, 256)
-    return {m: attribute(m, model, x, t, **dict(options.get(m, {}))) for m in methods}
+    merged = default_options(x.shape[1], x.shape[2])
+    for m, o in (options or {}).items():
+        merged[m] = {**merged.get(m, {}), **o}
+    if baseline is not None:
+        for m in ("occlusion", "integrated_gradients"):
+            merged[m] = {"baseline": baseline, **merged.get(m, {})}
+    return {m: attribute(m, model, x, t, **merged.get(m, {})) for m in methods}
 
 
 def completeness_error(
