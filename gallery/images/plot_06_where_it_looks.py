@@ -218,7 +218,7 @@ assert min(agreement["cifar10_quick"]) > 0
 # -----------------
 # A map is *faithful* if the pixels it ranks highest are the ones the network needs. The
 # deletion test (Petsiuk et al.) takes that literally: delete the pixels in the map's order,
-# most important first, by setting them to the baseline, a tenth of the image per step, and
+# most important first, by setting them to the baseline, an eighth of the image per step, and
 # follow the probability of the class the network predicted on the intact image. A faithful map
 # makes the curve fall fast, so the *area under the curve* is small; a random order of the
 # pixels is the yardstick. We run it on 500 test images per network (a seeded random sample),
@@ -237,7 +237,7 @@ for name, (data, model) in nets.items():
     maps["random"] = attribution.random_maps(maps["gradients"].shape, seed=0)
     order = ("random", *attribution.METHODS)
     curves[name] = attribution.deletion_all(
-        model, x, {m: maps[m] for m in order}, steps=10, baseline=baselines[name]
+        model, x, {m: maps[m] for m in order}, steps=8, baseline=baselines[name]
     )
     for m, c in curves[name].items():
         metrics.record(f"where.{name}.deletion_auc.{m}", c.auc)
