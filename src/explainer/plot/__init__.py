@@ -8,7 +8,18 @@ blue negative, white zero.
 One module per kind of figure; everything public is re-exported here.
 """
 
-from explainer.plot import confusion, features, grids, images, maps, space, templates, weights
+from explainer.plot import (
+    attribution,
+    confusion,
+    features,
+    grids,
+    images,
+    maps,
+    space,
+    templates,
+    weights,
+)
+from explainer.plot.attribution import *  # noqa: F403
 from explainer.plot.confusion import *  # noqa: F403
 from explainer.plot.features import *  # noqa: F403
 from explainer.plot.grids import *  # noqa: F403
@@ -19,6 +30,7 @@ from explainer.plot.templates import *  # noqa: F403
 from explainer.plot.weights import *  # noqa: F403
 
 __all__ = [
+    *attribution.__all__,
     *confusion.__all__,
     *features.__all__,
     *grids.__all__,
