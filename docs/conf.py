@@ -59,6 +59,7 @@ exclude_patterns = [
     "auto_examples/**/*.py",
     "**.ipynb_checkpoints",
     "_report",
+    "locale",  # the translations' catalogs and glossary (docs/locale/ja/GLOSSARY.md)
     "sg_execution_times.rst",  # left over from builds with write_computation_times on
     "auto_examples/**sg_execution_times.rst",
 ]

@@ -38,6 +38,7 @@ UPDATE_COMMAND = "python tools/i18n.py update"
 BOILERPLATE: dict[str, list[tuple[str, str]]] = {
     "ja": [
         (r":doc:`[^`]+`", r"\g<0>"),  # a thumbnail's link: the linked page's (translated) title
+        (r"``?[^`]+``?", r"\g<0>"),  # a table cell that is only code (report.md's options)
         (
             r":ref:`Go to the end <([^>]+)>` to download the full example code\.",
             r"コード全体は :ref:`ページの最後 <\1>` からダウンロードできます。",
@@ -220,12 +221,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--language", "-l", action="append", choices=LANGUAGES)
     args = parser.parse_args(argv)
     languages = args.language or list(LANGUAGES)
+    try:
+        return _run(args.command, languages)
+    except subprocess.CalledProcessError as err:
+        print(
+            f"i18n: error: {' '.join(map(str, err.cmd[:6]))} ... failed ({err.returncode})",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _run(command: str, languages: Sequence[str]) -> int:
     start = time.monotonic()
-    if args.command == "update":
+    if command == "update":
         update(languages)
         print(f"i18n: catalogs updated in {time.monotonic() - start:.0f} s")
-        args.command = "check"
-    if args.command == "check":
+        command = "check"
+    if command == "check":
         found = [p for language in languages for p in check(language)]
         for problem in found:
             print(problem)

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.errors import ConfigError
-from sphinx_gallery.utils import get_md5sum
 from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
+from sphinx_gallery.utils import get_md5sum
 
 # Raw-HTML texts to translate: (pattern, group holding the text). The text is HTML-escaped in
 # the page; the catalogs hold it unescaped.
@@ -100,6 +101,12 @@ class KeepOutOfCatalogs(SphinxTransform):
         for node in self.document.findall(nodes.TextElement):
             if _from_docstring(node) or _is_running_time(node):
                 node["translatable"] = False
+        # ``{only} lang_ja`` blocks are written in their language already (the gettext builder
+        # keeps every ``only`` block, whatever its tags).
+        for only in self.document.findall(addnodes.only):
+            if only.get("expr", "").strip().startswith("lang_"):
+                for node in only.findall(nodes.TextElement):
+                    node["translatable"] = False
 
 
 class TranslateGalleryTexts(SphinxTransform):
