@@ -488,10 +488,17 @@ def build_release(release: Release, site: Path, install: bool) -> None:
             git("worktree", "prune", check=False)
 
 
-def build_site(site: Path, base: str, install: bool, dev: bool = True) -> list[dict[str, Any]]:
-    """Build dev and every missing release, then write the switcher and the redirect."""
+def build_site(
+    site: Path, base: str, install: bool, dev: bool = True, releases_built: bool = True
+) -> list[dict[str, Any]]:
+    """Build dev and every missing release, then write the switcher and the redirect.
+
+    ``releases_built=False`` (``--dev-only``, a quick local check) builds no release: the
+    switchers list only the releases already in ``site``."""
     base = normalize_base(base)
     releases = known_releases()
+    if not releases_built:
+        releases = [r for r in releases if (site / r.version / "index.html").is_file()]
     site.mkdir(parents=True, exist_ok=True)
     if dev:
         start = time.monotonic()
@@ -556,6 +563,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--install", action="store_true", help="pip install each release before building it"
     )
     p_build.add_argument("--no-dev", action="store_true", help="keep the existing dev build")
+    p_build.add_argument(
+        "--dev-only",
+        action="store_true",
+        help="build no release (a quick check); the switchers list the releases already built",
+    )
     p_record = sub.add_parser("record", help="add a tagged release to docs/releases.json")
     p_record.add_argument("version")
     p_record.add_argument("--commit", help="commit to record (default: the tag v<version>)")
@@ -564,7 +576,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "build":
-            build_site(args.site.resolve(), args.base, args.install, dev=not args.no_dev)
+            build_site(
+                args.site.resolve(),
+                args.base,
+                args.install,
+                dev=not args.no_dev,
+                releases_built=not args.dev_only,
+            )
         elif args.command == "switcher":
             releases = [r.version for r in known_releases()]
             entries = write_site_index(args.site.resolve(), releases, args.base)
