@@ -8,7 +8,10 @@
 // versions of switcher.json, a missing or unexpected version banner, a gallery example without
 // figures, an embedded animation that does not play, and axe-core violations of impact
 // "serious" or "critical". Then checks that choosing another version in the switcher opens the
-// same page there (or that version's root when the page does not exist in it). Full-page
+// same page there (or that version's root when the page does not exist in it). The Japanese
+// edition (site/ja/, its own switcher.json) is checked the same way, and on every page of both
+// languages: <html lang>, and a language switch that opens the same page in the other language
+// exactly when that version exists there (clicked on each version's probe pages). Full-page
 // screenshots of each version's index and gallery examples go to SITE/_screenshots/.
 // Options: --jobs N (pages at once, default 2), --no-screenshots; BROWSER_CHECK_TIMING=1 prints
 // per page the milliseconds spent loading, checking, in axe-core and on the screenshot.

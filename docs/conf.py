@@ -152,6 +152,8 @@ html_static_path = ["_static"]
 templates_path = ["_templates"]
 html_extra_path = ["_report"]
 html_css_files = ["explainer.css"]
+# The theme's version banner is written in English by its JavaScript; this file rewrites it.
+html_js_files = [] if language == "en" else ["explainer-i18n.js"]
 html_favicon = "_static/favicon.svg"
 html_last_updated_fmt = None  # no build date: the same sources give the same pages
 html_show_sourcelink = False
