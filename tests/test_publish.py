@@ -272,6 +272,17 @@ def test_bare_toctree_toggles_get_a_name() -> None:
     assert "aria-label" not in second.attrs  # its text already names it
 
 
+def test_toctree_toggles_are_named_in_the_books_language() -> None:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(
+        '<ul><li><a href="a.html">第 I 部</a><details><summary><i></i></summary></details></li></ul>',
+        "html.parser",
+    )
+    html_fixes.label_summaries(soup, html_fixes.SUMMARY_LABELS["ja"])
+    assert soup.select_one("summary")["aria-label"] == "第 I 部 のページ一覧"
+
+
 def test_animation_html_loses_the_cdn_and_gains_alt_text_and_a_slider_label() -> None:
     rst = (
         '     <link rel="stylesheet"\n'

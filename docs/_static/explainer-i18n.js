@@ -2,7 +2,7 @@
 // file when language is not English). pydata-sphinx-theme writes the banner in English from its
 // JavaScript, after the page loads: rewrite its words, keep its elements (the button's link and
 // click handler stay the theme's).
-(() => {
+function translateVersionBanner() {
   const WORDS = {
     ja: {
       before: "これは",
@@ -38,4 +38,7 @@
   }
   new MutationObserver(translate).observe(banner, { childList: true, subtree: true });
   translate();
-})();
+}
+// Loaded in the page's head, before the banner's element exists.
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", translateVersionBanner);
+else translateVersionBanner();
