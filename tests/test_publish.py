@@ -276,7 +276,8 @@ def test_toctree_toggles_are_named_in_the_books_language() -> None:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(
-        '<ul><li><a href="a.html">第 I 部</a><details><summary><i></i></summary></details></li></ul>',
+        '<ul><li><a href="a.html">第 I 部</a>'
+        "<details><summary><i></i></summary></details></li></ul>",
         "html.parser",
     )
     html_fixes.label_summaries(soup, html_fixes.SUMMARY_LABELS["ja"])
