@@ -133,6 +133,16 @@ def test_raw_html_texts_are_found_and_translated_escaped() -> None:
     assert 'alt="月"' in out
 
 
+def test_blocks_of_computed_numbers_stay_out_of_the_catalogs() -> None:
+    from docutils import nodes
+
+    table = nodes.table(classes=["explainer-metrics"])
+    cell = nodes.paragraph(text="0.9196")
+    table += nodes.tgroup("", nodes.tbody("", nodes.row("", nodes.entry("", cell))))
+    assert i18n_fixes._in_untranslated_block(cell)
+    assert not i18n_fixes._in_untranslated_block(nodes.paragraph(text="prose"))
+
+
 def test_running_time_line_is_recognised() -> None:
     m = i18n_fixes.RUNNING_TIME.match("Total running time of the script: (1 minutes 7.147 seconds)")
     assert m is not None and m.groups() == ("1", "7.147")

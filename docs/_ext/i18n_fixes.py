@@ -87,19 +87,35 @@ RUNNING_TIME = re.compile(r"^Total running time of the script: \((\d+) minutes (
 RUNNING_TIME_TEXT = {"ja": ("スクリプトの実行時間:", " ({0} 分 {1} 秒)")}
 
 
+# Generated content that holds computed numbers (the Reproducibility page's metrics table):
+# a catalog entry per number would go stale with every retraining. Give such nodes one of
+# these classes and their text stays out of the catalogs.
+UNTRANSLATED_CLASSES = {"explainer-metrics", "notranslate"}
+
+
+def _in_untranslated_block(node: nodes.Node) -> bool:
+    parent = node
+    while parent is not None:
+        if UNTRANSLATED_CLASSES & set(getattr(parent, "get", lambda *_: [])("classes", [])):
+            return True
+        parent = parent.parent
+    return False
+
+
 def _is_running_time(node: nodes.Node) -> bool:
     return isinstance(node, nodes.paragraph) and bool(RUNNING_TIME.match(node.astext()))
 
 
 class KeepOutOfCatalogs(SphinxTransform):
     """Text that is not translated by message: autodoc's (the API reference stays English in
-    every language) and the running-time line (translated by :class:`TranslateGalleryTexts`)."""
+    every language), the running-time line (translated by :class:`TranslateGalleryTexts`) and
+    blocks of computed numbers (:data:`UNTRANSLATED_CLASSES`)."""
 
     default_priority = 5  # before Locale (20) and before the gettext builder extracts
 
     def apply(self, **kwargs: Any) -> None:
         for node in self.document.findall(nodes.TextElement):
-            if _from_docstring(node) or _is_running_time(node):
+            if _from_docstring(node) or _is_running_time(node) or _in_untranslated_block(node):
                 node["translatable"] = False
         # ``{only} lang_ja`` blocks are written in their language already (the gettext builder
         # keeps every ``only`` block, whatever its tags).
