@@ -17,6 +17,11 @@
 Every page has a language switch to the same page in the other language (a relative link, see
 docs/_templates/language-switch.html); pages of a version without a Japanese book have none.
 
+``build --releases N`` builds only the ``N`` newest releases that are missing (CI passes
+``--releases 1``: the development book and the newest release, so CI time does not grow with
+the number of releases); older releases are built by a maintainer's plain ``build`` and kept.
+The switcher then lists only the versions that ``site/`` holds, so every entry works.
+
 Releases come from two places that must agree: git tags ``v<version>`` and the committed file
 ``docs/releases.json`` (``{"releases": [{"version": "0.1.0", "commit": "<sha>"}]}``). The file
 is what survives a clone without tags (CI clones main afresh); ``record VERSION`` adds an entry.
@@ -488,17 +493,31 @@ def build_release(release: Release, site: Path, install: bool) -> None:
             git("worktree", "prune", check=False)
 
 
-def build_site(
-    site: Path, base: str, install: bool, dev: bool = True, releases_built: bool = True
-) -> list[dict[str, Any]]:
-    """Build dev and every missing release, then write the switcher and the redirect.
+def releases_to_build(releases: Sequence[Release], newest: int | None) -> list[Release]:
+    """The releases a build considers: all, or only the ``newest`` ones (newest first)."""
+    ordered = sorted(releases, key=lambda r: parse_version(r.version), reverse=True)
+    if newest is None:
+        return ordered
+    if newest < 0:
+        raise PublishError(f"--releases must be 0 or more, not {newest}")
+    return ordered[:newest]
 
-    ``releases_built=False`` (``--dev-only``, a quick local check) builds no release: the
-    switchers list only the releases already in ``site``."""
+
+def build_site(
+    site: Path, base: str, install: bool, dev: bool = True, newest: int | None = None
+) -> list[dict[str, Any]]:
+    """Build dev and every missing release (or the ``newest`` few), then write the switcher
+    (the versions ``site`` holds) and the redirect."""
     base = normalize_base(base)
-    releases = known_releases()
-    if not releases_built:
-        releases = [r for r in releases if (site / r.version / "index.html").is_file()]
+    known = known_releases()
+    releases = releases_to_build(known, newest)
+    for skipped in known[len(releases) :] if newest is not None else []:
+        state = (
+            "kept"
+            if (site / skipped.version).is_dir()
+            else "not built (no --releases limit builds it)"
+        )
+        print(f"publish: {skipped.version} is older than the {newest} newest: {state}")
     site.mkdir(parents=True, exist_ok=True)
     if dev:
         start = time.monotonic()
@@ -519,7 +538,8 @@ def build_site(
     finally:
         if installed_other:
             pip_install(ROOT)  # leave the session's environment on the current checkout
-    entries = write_site_index(site, [r.version for r in releases], base)
+    present = [r.version for r in known if (site / r.version / "index.html").is_file()]
+    entries = write_site_index(site, present, base)
     names = ", ".join(e["name"] for e in entries)
     print(f"publish: {site} holds {names}; served under {base}")
     return entries
@@ -564,9 +584,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p_build.add_argument("--no-dev", action="store_true", help="keep the existing dev build")
     p_build.add_argument(
-        "--dev-only",
-        action="store_true",
-        help="build no release (a quick check); the switchers list the releases already built",
+        "--releases",
+        type=int,
+        default=None,
+        metavar="N",
+        help="build only the N newest releases (CI: 1); older ones are kept if present",
     )
     p_record = sub.add_parser("record", help="add a tagged release to docs/releases.json")
     p_record.add_argument("version")
@@ -581,7 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.base,
                 args.install,
                 dev=not args.no_dev,
-                releases_built=not args.dev_only,
+                newest=args.releases,
             )
         elif args.command == "switcher":
             releases = [r.version for r in known_releases()]
