@@ -87,16 +87,18 @@ RUNNING_TIME = re.compile(r"^Total running time of the script: \((\d+) minutes (
 RUNNING_TIME_TEXT = {"ja": ("スクリプトの実行時間:", " ({0} 分 {1} 秒)")}
 
 
-# Generated content that holds computed numbers (the Reproducibility page's metrics table):
-# a catalog entry per number would go stale with every retraining. Give such nodes one of
-# these classes and their text stays out of the catalogs.
-UNTRANSLATED_CLASSES = {"explainer-metrics", "notranslate"}
+# Generated content that holds computed numbers (the Reproducibility page's metrics table, its
+# chapter headings and source lists): a catalog entry per number would go stale with every
+# retraining. Give such nodes a class starting with one of these and their text stays out of
+# the catalogs.
+UNTRANSLATED_CLASSES = ("explainer-metrics", "notranslate")
 
 
 def _in_untranslated_block(node: nodes.Node) -> bool:
     parent = node
     while parent is not None:
-        if UNTRANSLATED_CLASSES & set(getattr(parent, "get", lambda *_: [])("classes", [])):
+        classes = parent.get("classes", []) if isinstance(parent, nodes.Element) else []
+        if any(c.startswith(UNTRANSLATED_CLASSES) for c in classes):
             return True
         parent = parent.parent
     return False
