@@ -143,6 +143,26 @@ def test_blocks_of_computed_numbers_stay_out_of_the_catalogs() -> None:
     assert not i18n_fixes._in_untranslated_block(nodes.paragraph(text="prose"))
 
 
+def test_generated_headings_are_translated_and_chapter_links_use_the_title() -> None:
+    from docutils import nodes
+    from sphinx import addnodes
+
+    doc = nodes.section()
+    table = nodes.table(classes=["explainer-metrics"])
+    head = nodes.paragraph()
+    head += nodes.Text("Published")
+    table += head
+    rubric = nodes.rubric(classes=["explainer-metrics-chapter"])
+    xref = addnodes.pending_xref("", reftype="doc", refexplicit=True)
+    rubric += xref
+    prose = nodes.paragraph(text="Published")
+    doc += [table, rubric, prose]
+    i18n_fixes.translate_generated(doc, "ja")
+    assert head.astext() == "公表値"
+    assert xref["refexplicit"] is False
+    assert prose.astext() == "Published"  # the page's own prose goes through the catalogs
+
+
 def test_running_time_line_is_recognised() -> None:
     m = i18n_fixes.RUNNING_TIME.match("Total running time of the script: (1 minutes 7.147 seconds)")
     assert m is not None and m.groups() == ("1", "7.147")

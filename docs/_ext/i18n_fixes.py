@@ -104,6 +104,38 @@ def _in_untranslated_block(node: nodes.Node) -> bool:
     return False
 
 
+# The few fixed words of those generated blocks (column headings), per language; the chapter
+# links in them show the linked chapter's own (translated) title.
+GENERATED_WORDS = {
+    "ja": {
+        "Number": "数値",
+        "Ours": "本書の値",
+        "Published": "公表値",
+        "Difference": "差",
+        "Example": "例",
+        "Metric": "数値",
+        "Source": "出典",
+        "Other examples": "その他の例",
+        "No example has recorded a number yet in this build.": (
+            "このビルドでは、まだどの例も数値を記録していません。"
+        ),
+    }
+}
+
+
+def translate_generated(document: nodes.Node, language: str) -> None:
+    """Translate :data:`GENERATED_WORDS` in the blocks of :data:`UNTRANSLATED_CLASSES`, and let
+    their chapter links show the chapter's title in the page's language."""
+    words = GENERATED_WORDS.get(language, {})
+    for text in list(document.findall(nodes.Text)):
+        parent = text.parent
+        if parent is not None and text.astext() in words and _in_untranslated_block(parent):
+            parent.replace(text, nodes.Text(words[text.astext()]))
+    for xref in document.findall(addnodes.pending_xref):
+        if xref.get("reftype") == "doc" and _in_untranslated_block(xref):
+            xref["refexplicit"] = False  # the resolver uses the target's (translated) title
+
+
 def _is_running_time(node: nodes.Node) -> bool:
     return isinstance(node, nodes.paragraph) and bool(RUNNING_TIME.match(node.astext()))
 
@@ -144,6 +176,7 @@ class TranslateGalleryTexts(SphinxTransform):
         def translate(msg: str) -> str:
             return catalog.gettext(msg) or msg
 
+        translate_generated(self.document, self.config.language)
         words = RUNNING_TIME_TEXT.get(self.config.language)
         for para in list(self.document.findall(_is_running_time)) if words else []:
             minutes, seconds = RUNNING_TIME.match(para.astext()).groups()  # type: ignore[union-attr]
