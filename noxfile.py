@@ -1,5 +1,6 @@
-"""Maintainer sessions: `nox -s tests`, `nox -s docs [-- PATTERN]`, `nox -s lint`,
-`nox -s publish [-- --base /PATH/]` (the versioned site in site/) and `nox -s browser`."""
+"""Maintainer sessions: `nox -s tests`, `nox -s docs [-- PATTERN | --language ja]`, `nox -s lint`,
+`nox -s translations [-- update | check | build]`, `nox -s publish [-- --base /PATH/]` (the
+versioned site in site/, both languages) and `nox -s browser`."""
 
 from __future__ import annotations
 
@@ -40,9 +41,17 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the book into docs/_build/html. `-- PATTERN` runs only matching examples."""
+    """Build the book into docs/_build/html. `-- PATTERN` runs only matching examples.
+
+    `-- --language ja` builds the Japanese book into docs/_build/html-ja instead, from the
+    executed gallery of the last English build (no example runs, no training).
+    """
     session.install("-e", ".[docs]")
     env = _env()
+    if session.posargs[:1] == ["--language"]:
+        language = session.posargs[1] if len(session.posargs) > 1 else "ja"
+        session.run("python", "tools/i18n.py", "build", "--language", language, env=env)
+        return
     if session.posargs:
         env["EXPLAINER_GALLERY_PATTERN"] = session.posargs[0]
     session.run(
@@ -56,6 +65,15 @@ def docs(session: nox.Session) -> None:
         env=env,
     )
     session.log(f"The book is in {DOCS_OUT / 'index.html'}")
+
+
+@nox.session
+def translations(session: nox.Session) -> None:
+    """The Japanese catalogs: `-- update` (extract + merge, then check), `-- check` (default:
+    list untranslated and fuzzy messages) or `-- build` (docs/_build/html-ja). No example runs."""
+    session.install("-e", ".[docs]")
+    command = session.posargs[0] if session.posargs else "check"
+    session.run("python", "tools/i18n.py", command, *session.posargs[1:], env=_env())
 
 
 @nox.session

@@ -8,7 +8,10 @@
 // versions of switcher.json, a missing or unexpected version banner, a gallery example without
 // figures, an embedded animation that does not play, and axe-core violations of impact
 // "serious" or "critical". Then checks that choosing another version in the switcher opens the
-// same page there (or that version's root when the page does not exist in it). Full-page
+// same page there (or that version's root when the page does not exist in it). The Japanese
+// edition (site/ja/, its own switcher.json) is checked the same way, and on every page of both
+// languages: <html lang>, and a language switch that opens the same page in the other language
+// exactly when that version exists there (clicked on each version's probe pages). Full-page
 // screenshots of each version's index and gallery examples go to SITE/_screenshots/.
 // Options: --jobs N (pages at once, default 2), --no-screenshots; BROWSER_CHECK_TIMING=1 prints
 // per page the milliseconds spent loading, checking, in axe-core and on the screenshot.
@@ -44,15 +47,35 @@ const VIEWPORT = { width: 1280, height: 900 };
 
 // -- The site on disk ---------------------------------------------------------------------------
 
-const switcher = JSON.parse(fs.readFileSync(path.join(SITE, "switcher.json"), "utf8"));
-const versions = switcher.map((e) => e.version);
-const preferred = switcher.filter((e) => e.preferred);
-if (preferred.length > 1) throw new Error("switcher.json marks more than one version preferred");
+// The English book at the site's root and each translation in its own folder (site/ja/), each
+// an "edition" with its own switcher.json listing the versions that exist in that language.
+// A "folder" below is one version of one edition: "dev", "0.1.0", "ja/dev", ...
+const TRANSLATIONS = { ja: "ja/" };
+function readEdition(lang, prefix) {
+  const file = path.join(SITE, prefix, "switcher.json");
+  if (!fs.existsSync(file)) return null;
+  const entries = JSON.parse(fs.readFileSync(file, "utf8"));
+  const preferred = entries.filter((e) => e.preferred);
+  if (preferred.length > 1) throw new Error(`${prefix}switcher.json marks more than one version preferred`);
+  return { lang, prefix, switcher: entries, versions: entries.map((e) => e.version), preferred };
+}
+const editions = [readEdition("en", "")];
+for (const [lang, prefix] of Object.entries(TRANSLATIONS)) {
+  const edition = readEdition(lang, prefix);
+  if (edition) editions.push(edition);
+}
+const english = editions[0];
+const switcher = english.switcher;
 const base = (() => {
   const bases = new Set(switcher.map((e) => e.url.slice(0, e.url.length - `${e.version}/`.length)));
   const [only] = bases;
   if (bases.size !== 1 || !only.startsWith("/") || !switcher.every((e) => e.url.endsWith(`${e.version}/`))) {
     throw new Error(`switcher.json URLs must be BASE/<version>/ with one path BASE: ${[...bases]}`);
+  }
+  for (const ed of editions.slice(1)) {
+    if (!ed.switcher.every((e) => e.url === `${only}${ed.prefix}${e.version}/`)) {
+      throw new Error(`${ed.prefix}switcher.json URLs must be ${only}${ed.prefix}<version>/`);
+    }
   }
   return only;
 })();
@@ -70,9 +93,16 @@ function htmlPages(dir, rel = "") {
   return pages.sort();
 }
 
-const pagesByVersion = new Map(versions.map((v) => [v, htmlPages(path.join(SITE, v))]));
-for (const [v, pages] of pagesByVersion) {
-  if (!pages.includes("index.html")) throw new Error(`${v}/ has no index.html`);
+const folders = editions.flatMap((ed) => ed.versions.map((v) => ({ key: `${ed.prefix}${v}`, edition: ed, version: v })));
+const pagesByFolder = new Map(folders.map((f) => [f.key, htmlPages(path.join(SITE, f.key))]));
+for (const [key, pages] of pagesByFolder) {
+  if (!pages.includes("index.html")) throw new Error(`${key}/ has no index.html`);
+}
+// The same version in the other language, when it was built: where the language switch goes.
+function counterpart(folder) {
+  const other = folder.edition === english ? editions[1] : english;
+  if (!other || !other.versions.includes(folder.version)) return null;
+  return folders.find((f) => f.edition === other && f.version === folder.version);
 }
 
 // Does a URL path on our server name an existing file of the site?
@@ -192,7 +222,9 @@ async function checkLinks(page, problems, origin) {
   }
 }
 
-async function checkSwitcherAndBanner(page, problems, version, pagePath) {
+async function checkSwitcherAndBanner(page, problems, folder, pagePath) {
+  const { switcher, versions, preferred } = folder.edition;
+  const version = folder.version;
   try {
     await waitForSwitcher(page);
   } catch {
@@ -223,6 +255,28 @@ async function checkSwitcherAndBanner(page, problems, version, pagePath) {
   if (wantBanner && state.toStable !== `${preferred[0].url}${pagePath}`) {
     problems.push(`banner links to ${state.toStable}, expected ${preferred[0].url}${pagePath}`);
   }
+}
+
+// The page's language, and its language switch: present exactly when the version exists in the
+// other language, and pointing at the same page there.
+async function checkLanguage(page, problems, folder, pagePath, origin) {
+  const state = await page.evaluate(() => ({
+    lang: document.documentElement.lang,
+    switches: [...document.querySelectorAll("a.explainer-language-switch")].map((a) => ({ href: a.href, lang: a.hreflang })),
+  }));
+  if (state.lang !== folder.edition.lang) problems.push(`<html lang="${state.lang}">, expected "${folder.edition.lang}"`);
+  const other = counterpart(folder);
+  if (!other) {
+    if (state.switches.length) problems.push(`language switch to ${state.switches[0].href}, but ${folder.key} exists in one language only`);
+    return;
+  }
+  if (state.switches.length !== 1) {
+    problems.push(`${state.switches.length} language switches, expected one (to ${other.key}/)`);
+    return;
+  }
+  const expected = `${origin}${base}${other.key}/${pagePath}`;
+  if (state.switches[0].href !== expected) problems.push(`language switch links to ${state.switches[0].href}, expected ${expected}`);
+  if (state.switches[0].lang !== other.edition.lang) problems.push(`language switch hreflang "${state.switches[0].lang}", expected "${other.edition.lang}"`);
 }
 
 async function checkGallery(page, problems) {
@@ -278,11 +332,12 @@ async function checkAxe(page, problems) {
   }
 }
 
-function screenshotName(version, pagePath) {
-  return path.join(SHOTS, version, `${pagePath.replace(/\.html$/, "").replaceAll("/", "__")}.png`);
+function screenshotName(key, pagePath) {
+  return path.join(SHOTS, key, `${pagePath.replace(/\.html$/, "").replaceAll("/", "__")}.png`);
 }
 
-async function checkPage(context, origin, version, pagePath) {
+async function checkPage(context, origin, folder, pagePath) {
+  const version = folder.key;
   const problems = [];
   const page = await context.newPage();
   watch(page, problems);
@@ -292,7 +347,10 @@ async function checkPage(context, origin, version, pagePath) {
     t.push(Date.now());
     // The example report (docs/report.md) is a standalone `explainer report` page, not a
     // Sphinx page: it has no version switcher or banner, everything else is checked.
-    if (!pagePath.startsWith("report-example/")) await checkSwitcherAndBanner(page, problems, version, pagePath);
+    if (!pagePath.startsWith("report-example/")) {
+      await checkSwitcherAndBanner(page, problems, folder, pagePath);
+      await checkLanguage(page, problems, folder, pagePath, origin);
+    }
     await checkImages(page, problems);
     await checkLinks(page, problems, origin);
     const isExample = await checkGallery(page, problems);
@@ -321,18 +379,19 @@ async function checkPage(context, origin, version, pagePath) {
 
 // -- The site root and the switcher's navigation -----------------------------------------------
 
-async function checkRootRedirect(context, origin) {
+async function checkRootRedirect(context, origin, edition) {
   const problems = [];
   const page = await context.newPage();
   // The redirect replaces the page while it may still be loading: an aborted request of the
   // root page itself is how a redirect looks, not a failure.
   watch(page, problems, { switching: true });
-  const target = `${origin}${base}${(preferred[0] ?? switcher[0]).version}/`;
+  const root = `${base}${edition.prefix}`;
+  const target = `${origin}${root}${(edition.preferred[0] ?? edition.switcher[0]).version}/`;
   try {
-    await page.goto(`${origin}${base}`, { waitUntil: "load" });
+    await page.goto(`${origin}${root}`, { waitUntil: "load" });
     await page.waitForURL((url) => url.href === target || url.href === `${target}index.html`, { timeout: 15000 });
   } catch {
-    problems.push(`${base} does not redirect to ${target} (at ${page.url()})`);
+    problems.push(`${root} does not redirect to ${target} (at ${page.url()})`);
   } finally {
     await page.close();
   }
@@ -340,11 +399,13 @@ async function checkRootRedirect(context, origin) {
 }
 
 // Pages to try the switcher on in each version: the first gallery example (or the index) and a
-// page that some other version lacks, so both of the theme's outcomes are exercised.
-function switcherProbes(version) {
-  const pages = pagesByVersion.get(version);
+// page that some other version of the same language lacks, so both of the theme's outcomes are
+// exercised.
+function switcherProbes(folder) {
+  const pages = pagesByFolder.get(folder.key);
   const probes = [pages.find((p) => /auto_examples\/.+\/plot_[^/]+\.html$/.test(p)) ?? "index.html"];
-  const missingElsewhere = pages.find((p) => versions.some((o) => o !== version && !pagesByVersion.get(o).includes(p)));
+  const siblings = folders.filter((f) => f.edition === folder.edition && f !== folder);
+  const missingElsewhere = pages.find((p) => siblings.some((o) => !pagesByFolder.get(o.key).includes(p)));
   if (missingElsewhere && !probes.includes(missingElsewhere)) probes.push(missingElsewhere);
   return probes;
 }
@@ -353,19 +414,39 @@ async function checkSwitcherNavigation(context, origin, from, pagePath, to) {
   const problems = [];
   const page = await context.newPage();
   watch(page, problems, { switching: true });
-  const exists = pagesByVersion.get(to).includes(pagePath);
-  const expected = `${origin}${base}${to}/${exists ? pagePath : ""}`;
+  const exists = pagesByFolder.get(to.key).includes(pagePath);
+  const expected = `${origin}${base}${to.key}/${exists ? pagePath : ""}`;
   try {
-    await page.goto(`${origin}${base}${from}/${pagePath}`, { waitUntil: "load" });
+    await page.goto(`${origin}${base}${from.key}/${pagePath}`, { waitUntil: "load" });
     await waitForSwitcher(page);
     const button = page.locator(".version-switcher__button").filter({ visible: true }).first();
     await button.click();
-    await page.locator(`.version-switcher__menu a[data-version="${to}"]`).filter({ visible: true }).first().click();
+    await page.locator(`.version-switcher__menu a[data-version="${to.version}"]`).filter({ visible: true }).first().click();
     await page.waitForURL((url) => url.href === expected, { timeout: 15000 });
   } catch (err) {
     problems.push(
-      `switching ${from} → ${to} on ${pagePath}: expected ${expected}, at ${page.url()} (${err.message.split("\n")[0]})`,
+      `switching ${from.key} → ${to.key} on ${pagePath}: expected ${expected}, at ${page.url()} (${err.message.split("\n")[0]})`,
     );
+  } finally {
+    await page.close();
+  }
+  return problems;
+}
+
+// Click the language switch and land on the same page in the other language.
+async function checkLanguageNavigation(context, origin, from, pagePath, to) {
+  const problems = [];
+  const page = await context.newPage();
+  watch(page, problems, { switching: true });
+  const expected = `${origin}${base}${to.key}/${pagePath}`;
+  try {
+    await page.goto(`${origin}${base}${from.key}/${pagePath}`, { waitUntil: "load" });
+    await page.locator("a.explainer-language-switch").filter({ visible: true }).first().click();
+    await page.waitForURL((url) => url.href === expected, { timeout: 15000 });
+    const lang = await page.evaluate(() => document.documentElement.lang);
+    if (lang !== to.edition.lang) problems.push(`after the language switch: <html lang="${lang}">, expected "${to.edition.lang}"`);
+  } catch (err) {
+    problems.push(`language switch ${from.key} → ${to.key} on ${pagePath}: expected ${expected}, at ${page.url()} (${err.message.split("\n")[0]})`);
   } finally {
     await page.close();
   }
@@ -409,15 +490,27 @@ try {
   const context = await browser.newContext({ viewport: VIEWPORT });
   if (!args["no-screenshots"]) fs.rmSync(SHOTS, { recursive: true, force: true });
 
-  const checks = [{ label: `${base} (redirect)`, run: () => checkRootRedirect(context, server.origin) }];
-  for (const [version, pages] of pagesByVersion) {
-    for (const p of pages) checks.push({ label: `${version}/${p}`, run: () => checkPage(context, server.origin, version, p) });
+  const checks = editions.map((ed) => ({
+    label: `${base}${ed.prefix} (redirect)`,
+    run: () => checkRootRedirect(context, server.origin, ed),
+  }));
+  const redirects = checks.length;
+  for (const folder of folders) {
+    for (const p of pagesByFolder.get(folder.key)) {
+      checks.push({ label: `${folder.key}/${p}`, run: () => checkPage(context, server.origin, folder, p) });
+    }
   }
   const navigations = [];
-  for (const from of versions) {
+  for (const from of folders) {
     for (const p of switcherProbes(from)) {
-      for (const to of versions) {
-        if (to !== from) navigations.push({ label: `switch ${from} → ${to} on ${p}`, run: () => checkSwitcherNavigation(context, server.origin, from, p, to) });
+      for (const to of folders) {
+        if (to.edition === from.edition && to !== from) {
+          navigations.push({ label: `switch ${from.key} → ${to.key} on ${p}`, run: () => checkSwitcherNavigation(context, server.origin, from, p, to) });
+        }
+      }
+      const other = counterpart(from);
+      if (other && pagesByFolder.get(other.key).includes(p)) {
+        navigations.push({ label: `language ${from.key} → ${other.key} on ${p}`, run: () => checkLanguageNavigation(context, server.origin, from, p, other) });
       }
     }
   }
@@ -435,8 +528,8 @@ try {
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   console.log(
-    `browser: ${checks.length - 1} pages in ${versions.length} version${versions.length === 1 ? "" : "s"} (${versions.join(", ")}), ` +
-      `${navigations.length} switcher navigations, ${failures} failures, ${seconds} s` +
+    `browser: ${checks.length - redirects} pages in ${folders.length} books (${folders.map((f) => f.key).join(", ")}), ` +
+      `${navigations.length} switcher and language navigations, ${failures} failures, ${seconds} s` +
       (args["no-screenshots"] ? "" : `; screenshots in ${path.relative(process.cwd(), SHOTS) || SHOTS}`),
   );
   exitCode = failures === 0 ? 0 : 1;

@@ -49,6 +49,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "explainer.sphinxext",
     "html_fixes",
+    "i18n_fixes",
 ]
 exclude_patterns = [
     "_build",
@@ -58,12 +59,32 @@ exclude_patterns = [
     "auto_examples/**/*.py",
     "**.ipynb_checkpoints",
     "_report",
+    "locale",  # the translations' catalogs and glossary (docs/locale/ja/GLOSSARY.md)
     "sg_execution_times.rst",  # left over from builds with write_computation_times on
     "auto_examples/**sg_execution_times.rst",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 nitpicky = False
 suppress_warnings = ["config.cache"]  # sphinx-gallery's callables in the config are not picklable
+
+# -- Languages -----------------------------------------------------------------------------------
+# English is the source; docs/locale/<lang>/LC_MESSAGES/*.po hold the translations (README
+# "The Japanese edition"; `python tools/i18n.py update | check | build`). A translated build
+# is `sphinx-build -D language=ja ...` or EXPLAINER_LANGUAGE=ja; it never runs an example.
+language = os.environ.get("EXPLAINER_LANGUAGE", "en")
+locale_dirs = ["locale/"]
+gettext_compact = False  # one catalog per page: docs/locale/ja/LC_MESSAGES/auto_examples/...
+gettext_location = False  # no line numbers in the catalogs: a prose edit elsewhere is no diff
+gettext_uuid = False
+LANGUAGES = {"en": "English", "ja": "日本語"}
+# The language switch in every page's header links to the same page in the other language:
+# EXPLAINER_OTHER_LANGUAGE is "<code>=<URL of its book's root, relative to this book's root>".
+# `nox -s publish` sets it per version (en dev/ <-> ja/dev/); a local build links
+# docs/_build/html <-> docs/_build/html-ja. Empty: no switch (an older release has no other).
+_other = os.environ.get("EXPLAINER_OTHER_LANGUAGE")
+if _other is None:
+    _other = "ja=../html-ja/" if language == "en" else "en=../html/"
+explainer_other_language = dict([_other.split("=", 1)]) if _other else {}
 
 # -- MyST / myst-nb ------------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "dollarmath", "deflist"]
@@ -132,6 +153,8 @@ html_static_path = ["_static"]
 templates_path = ["_templates"]
 html_extra_path = ["_report"]
 html_css_files = ["explainer.css"]
+# The theme's version banner is written in English by its JavaScript; this file rewrites it.
+html_js_files = [] if language == "en" else ["explainer-i18n.js"]
 html_favicon = "_static/favicon.svg"
 html_last_updated_fmt = None  # no build date: the same sources give the same pages
 html_show_sourcelink = False
@@ -169,4 +192,11 @@ if _switcher_url:
     }
     _sidebar.insert(1, "version-switcher")
 html_sidebars = {"**": _sidebar}
-html_context = {"default_mode": "light"}
+html_context = {
+    "default_mode": "light",
+    "other_languages": [
+        {"code": code, "name": LANGUAGES.get(code, code), "root": root}
+        for code, root in explainer_other_language.items()
+    ],
+}
+html_theme_options["article_header_end"] = ["language-switch.html", "article-header-buttons.html"]

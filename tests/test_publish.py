@@ -270,6 +270,18 @@ def test_bare_toctree_toggles_get_a_name() -> None:
     assert "aria-label" not in second.attrs  # its text already names it
 
 
+def test_toctree_toggles_are_named_in_the_books_language() -> None:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(
+        '<ul><li><a href="a.html">第 I 部</a>'
+        "<details><summary><i></i></summary></details></li></ul>",
+        "html.parser",
+    )
+    html_fixes.label_summaries(soup, html_fixes.SUMMARY_LABELS["ja"])
+    assert soup.select_one("summary")["aria-label"] == "第 I 部 のページ一覧"
+
+
 def test_animation_html_loses_the_cdn_and_gains_alt_text_and_a_slider_label() -> None:
     rst = (
         '     <link rel="stylesheet"\n'
@@ -282,3 +294,59 @@ def test_animation_html_loses_the_cdn_and_gains_alt_text_and_a_slider_label() ->
     assert '<img id="_anim_img0a1b" alt="Waves &amp; &quot;ripples&quot;">' in fixed
     assert f'<img id="_anim_img2c3d" alt="{html_fixes.DEFAULT_ANIMATION_ALT}">' in fixed
     assert '<input id="_anim_slider0a1b" aria-label="Animation frame" type="range">' in fixed
+
+
+# -- The Japanese edition's site layout ---------------------------------------------------------
+
+
+def test_japanese_edition_gets_its_own_switcher_and_redirect(tmp_path: Path) -> None:
+    # 0.1.0 predates the Japanese edition: English only. 0.2.0 and dev exist in both.
+    for version in ("dev", "0.1.0", "0.2.0"):
+        _fake_build(tmp_path, version)
+    for version in ("dev", "0.2.0"):
+        _fake_build(tmp_path / "ja", version)
+    publish.write_site_index(tmp_path, ["0.1.0", "0.2.0"], base="/book/")
+    ja = json.loads((tmp_path / "ja" / "switcher.json").read_text())
+    assert [(e["version"], e["url"]) for e in ja] == [
+        ("dev", "/book/ja/dev/"),
+        ("0.2.0", "/book/ja/0.2.0/"),
+    ]
+    assert [e["version"] for e in ja if e.get("preferred")] == ["0.2.0"]
+    index = (tmp_path / "ja" / "index.html").read_text()
+    assert '<html lang="ja">' in index and 'url=0.2.0/"' in index
+    en = json.loads((tmp_path / "switcher.json").read_text())
+    assert [e["version"] for e in en] == ["dev", "0.2.0", "0.1.0"]
+
+
+def test_japanese_edition_before_its_first_release_has_dev_only(tmp_path: Path) -> None:
+    for version in ("dev", "0.1.0"):
+        _fake_build(tmp_path, version)
+    _fake_build(tmp_path / "ja", "dev")
+    publish.write_site_index(tmp_path, ["0.1.0"])
+    ja = json.loads((tmp_path / "ja" / "switcher.json").read_text())
+    assert ja == [{"name": "dev", "version": "dev", "url": "/ja/dev/"}]
+    assert 'url=dev/"' in (tmp_path / "ja" / "index.html").read_text()
+
+
+def test_no_japanese_folder_without_a_japanese_dev_book(tmp_path: Path) -> None:
+    _fake_build(tmp_path, "dev")
+    publish.write_site_index(tmp_path, [])
+    assert not (tmp_path / "ja").exists()
+
+
+@pytest.mark.parametrize(
+    ("version", "language", "translated", "expected"),
+    [
+        ("dev", "en", True, "ja=../ja/dev/"),  # site/dev/ -> site/ja/dev/
+        ("0.2.0", "ja", True, "en=../../0.2.0/"),  # site/ja/0.2.0/ -> site/0.2.0/
+        ("0.1.0", "en", False, ""),  # no Japanese book: no language switch
+    ],
+)
+def test_language_switch_points_at_the_other_books_root(
+    version: str, language: str, translated: bool, expected: str
+) -> None:
+    env = publish.build_env(version, language, translated)
+    assert env["EXPLAINER_OTHER_LANGUAGE"] == expected
+    assert env["EXPLAINER_LANGUAGE"] == language
+    assert env["EXPLAINER_SWITCHER_URL"] == "../switcher.json"
+    assert "EXPLAINER_GALLERY_PATTERN" not in env

@@ -10,6 +10,17 @@
                         browsers ask the host root for it, and a 404 is a console error
       dev/              the current checkout (always rebuilt)
       0.1.0/ ...        each release, built once from its own git worktree (kept when present)
+      ja/               the Japanese edition, the same layout: ja/index.html, ja/switcher.json
+                        (only the versions that have a Japanese book), ja/dev/, ja/<version>/ for
+                        each release whose sources have docs/locale/ja (0.1.0 predates it)
+
+Every page has a language switch to the same page in the other language (a relative link, see
+docs/_templates/language-switch.html); pages of a version without a Japanese book have none.
+
+``build --releases N`` builds only the ``N`` newest releases that are missing (CI passes
+``--releases 1``: the development book and the newest release, so CI time does not grow with
+the number of releases); older releases are built by a maintainer's plain ``build`` and kept.
+The switcher then lists only the versions that ``site/`` holds, so every entry works.
 
 ``build --releases N`` builds only the ``N`` newest releases that are missing (CI passes
 ``--releases 1``: the development book and the newest release, so CI time does not grow with
@@ -50,6 +61,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RELEASES_FILE = ROOT / "docs" / "releases.json"
 DEV = "dev"
 TAG_PREFIX = "v"
+# Translations: language -> its folder under site/. English, the source, is at the top.
+TRANSLATIONS = {"ja": "ja"}
 # What the examples read and run: a release whose copy of these equals the working tree (the
 # version number aside) reuses the development build's executed gallery instead of running
 # every example again.
@@ -205,10 +218,10 @@ def switcher_entries(releases: Sequence[str], base: str = "/") -> list[dict[str,
     return entries
 
 
-def redirect_html(target: str) -> str:
+def redirect_html(target: str, language: str = "en") -> str:
     """A page that sends the reader to ``target`` (relative, so it works under any base)."""
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{language}">
 <head>
 <meta charset="utf-8">
 <title>explainer: redirecting to {target}</title>
@@ -244,10 +257,17 @@ def favicon_ico() -> bytes:
     return header + entry + png
 
 
-def write_site_index(site: Path, releases: Sequence[str], base: str = "/") -> list[dict[str, Any]]:
-    """Write ``switcher.json``, ``index.html``, ``.nojekyll`` and ``favicon.ico``.
+def translated_versions(site: Path, language: str, releases: Sequence[str]) -> list[str]:
+    """The releases that have a built book in ``language`` (its folder under ``site``)."""
+    folder = site / TRANSLATIONS[language]
+    return [v for v in releases if (folder / v / "index.html").is_file()]
 
-    Returns the switcher entries."""
+
+def write_site_index(site: Path, releases: Sequence[str], base: str = "/") -> list[dict[str, Any]]:
+    """Write ``switcher.json``, ``index.html``, ``.nojekyll`` and ``favicon.ico``, and for each
+    translation with a dev book its own ``switcher.json`` and ``index.html`` in its folder.
+
+    Returns the (English) switcher entries."""
     missing = [v for v in [DEV, *releases] if not (site / v / "index.html").is_file()]
     if missing:
         raise PublishError(f"{site}: no built book for {', '.join(missing)}")
@@ -255,6 +275,19 @@ def write_site_index(site: Path, releases: Sequence[str], base: str = "/") -> li
     (site / "switcher.json").write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
     target = preferred_release(releases) or DEV
     (site / "index.html").write_text(redirect_html(f"{target}/"), encoding="utf-8")
+    for language, folder in TRANSLATIONS.items():
+        if not (site / folder / DEV / "index.html").is_file():
+            continue
+        versions = translated_versions(site, language, releases)
+        lang_base = f"{normalize_base(base)}{folder}/"
+        lang_entries = switcher_entries(versions, lang_base)
+        (site / folder / "switcher.json").write_text(
+            json.dumps(lang_entries, indent=2) + "\n", encoding="utf-8"
+        )
+        lang_target = preferred_release(versions) or DEV
+        (site / folder / "index.html").write_text(
+            redirect_html(f"{lang_target}/", language), encoding="utf-8"
+        )
     (site / ".nojekyll").write_text("", encoding="utf-8")
     (site / "favicon.ico").write_bytes(favicon_ico())
     return entries
@@ -332,9 +365,23 @@ def same_example_inputs(rev: str) -> bool:
 # -- Building --------------------------------------------------------------------------------
 
 
-def build_env(version: str) -> dict[str, str]:
-    """The environment of one version's build: its switcher settings, the full gallery."""
+def other_language_env(version: str, language: str, translated: bool) -> str:
+    """``EXPLAINER_OTHER_LANGUAGE`` of one book: the other language's root, relative to this
+    book's root (``site/dev/`` <-> ``site/ja/dev/``); empty when the version has no translation."""
+    if language != "en":
+        return f"en=../../{version}/"
+    if not translated:
+        return ""
+    language, folder = next(iter(TRANSLATIONS.items()))
+    return f"{language}=../{folder}/{version}/"
+
+
+def build_env(version: str, language: str = "en", translated: bool = True) -> dict[str, str]:
+    """The environment of one version's build: its switcher and language-switch settings, the
+    full gallery (a translated build never runs an example: docs/_ext/i18n_fixes.py)."""
     env = dict(os.environ)
+    env["EXPLAINER_LANGUAGE"] = language
+    env["EXPLAINER_OTHER_LANGUAGE"] = other_language_env(version, language, translated)
     for name in ("EXPLAINER_GALLERY_PATTERN", "EXPLAINER_PLOT_GALLERY"):
         env.pop(name, None)  # a published book runs every example
     for name in ("EXPLAINER_CACHE_DIR", "EXPLAINER_DATA_DIR"):
@@ -351,10 +398,39 @@ def pip_install(checkout: Path) -> None:
     subprocess.run(cmd, check=True)
 
 
-def sphinx_build(checkout: Path, version: str, out: Path, doctrees: Path) -> None:
+def has_translation(checkout: Path, language: str) -> bool:
+    """Whether a checkout's sources carry a translation (releases before 0.2 do not)."""
+    return (checkout / "docs" / "locale" / language / "LC_MESSAGES").is_dir()
+
+
+def sphinx_build(
+    checkout: Path,
+    version: str,
+    out: Path,
+    doctrees: Path,
+    language: str = "en",
+    translated: bool = True,
+) -> None:
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
-    cmd += ["-d", str(doctrees), str(checkout / "docs"), str(out)]
-    subprocess.run(cmd, cwd=checkout, env=build_env(version), check=True)
+    cmd += ["-D", f"language={language}", "-d", str(doctrees), str(checkout / "docs"), str(out)]
+    env = build_env(version, language, translated)
+    subprocess.run(cmd, cwd=checkout, env=env, check=True)
+
+
+def build_translations(checkout: Path, version: str, site: Path, scratch: Path) -> None:
+    """Each translation of one version, from the gallery its English build just executed."""
+    for language, folder in TRANSLATIONS.items():
+        if not has_translation(checkout, language):
+            print(f"  {version}: no {language} sources; no {folder}/{version}/")
+            continue
+        start = time.monotonic()
+        out = scratch / f"{language}-{version}"
+        shutil.rmtree(out, ignore_errors=True)
+        sphinx_build(
+            checkout, version, out, scratch / "doctrees" / f"{language}-{version}", language
+        )
+        install_build(out, site / folder / version)
+        print(f"  {version}: {language} built in {time.monotonic() - start:.0f} s")
 
 
 def built_version(out: Path) -> str:
@@ -383,11 +459,13 @@ def build_dev(site: Path) -> None:
     scratch = ROOT / "docs" / "_build" / "publish"
     out = scratch / DEV
     shutil.rmtree(out, ignore_errors=True)
-    sphinx_build(ROOT, DEV, out, scratch / "doctrees" / DEV)
+    translated = all(has_translation(ROOT, language) for language in TRANSLATIONS)
+    sphinx_build(ROOT, DEV, out, scratch / "doctrees" / DEV, translated=translated)
     shown = built_version(out)
     if "dev" not in shown:
         raise PublishError(f"dev build shows version {shown!r}; expected a development version")
     install_build(out, site / DEV)
+    build_translations(ROOT, DEV, site, scratch)
 
 
 def build_release(release: Release, site: Path, install: bool) -> None:
@@ -408,11 +486,13 @@ def build_release(release: Release, site: Path, install: bool) -> None:
             if install:
                 pip_install(tree)
             out = Path(tmp) / "html"
-            sphinx_build(tree, release.version, out, Path(tmp) / "doctrees")
+            translated = all(has_translation(tree, language) for language in TRANSLATIONS)
+            sphinx_build(tree, release.version, out, Path(tmp) / "doctrees", translated=translated)
             shown = built_version(out)
             if shown != release.version:
                 raise PublishError(f"release {release.version}: its pages show {shown!r}")
             install_build(out, site / release.version)
+            build_translations(tree, release.version, site, Path(tmp))
         finally:
             git("worktree", "remove", "--force", str(tree), check=False)
             git("worktree", "prune", check=False)

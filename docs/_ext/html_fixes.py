@@ -26,14 +26,18 @@ from bs4 import BeautifulSoup
 # -- Sidebar toggles -----------------------------------------------------------------------------
 
 
-def label_summaries(soup: BeautifulSoup) -> BeautifulSoup:
+# The toggles' names per book language (the Japanese edition: docs/locale/ja).
+SUMMARY_LABELS = {"en": "Pages under {}", "ja": "{} のページ一覧"}
+
+
+def label_summaries(soup: BeautifulSoup, label: str = SUMMARY_LABELS["en"]) -> BeautifulSoup:
     """Name every bare toctree toggle "Pages under <entry title>" (in place; returns ``soup``)."""
     for summary in soup.select("li > details > summary"):
         if summary.get_text(strip=True) or summary.get("aria-label"):
             continue
         link = summary.find_parent("li").find("a", recursive=False)
         if link is not None:
-            summary["aria-label"] = f"Pages under {link.get_text(' ', strip=True)}"
+            summary["aria-label"] = label.format(link.get_text(" ", strip=True))
     return soup
 
 
@@ -41,10 +45,11 @@ def _wrap_toctree(app: Any, pagename: str, templatename: str, context: dict, doc
     original: Callable[..., Any] | None = context.get("generate_toctree_html")
     if original is None or getattr(original, "_labelled", False):
         return
+    label = SUMMARY_LABELS.get(app.config.language or "en", SUMMARY_LABELS["en"])
 
     def generate_toctree_html(*args: Any, **kwargs: Any) -> Any:
         result = original(*args, **kwargs)
-        return label_summaries(result) if isinstance(result, BeautifulSoup) else result
+        return label_summaries(result, label) if isinstance(result, BeautifulSoup) else result
 
     generate_toctree_html._labelled = True  # type: ignore[attr-defined]
     context["generate_toctree_html"] = generate_toctree_html

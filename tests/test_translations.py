@@ -1,0 +1,189 @@
+"""The Japanese edition: complete catalogs, and the tools that keep them so.
+
+``test_every_message_is_translated`` is the check that stops an English prose edit from
+silently leaving Japanese readers behind: it lists each untranslated or fuzzy message with its
+catalog and says how to update the catalogs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+i18n = _load("i18n", ROOT / "tools" / "i18n.py")
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+import i18n_fixes  # noqa: E402
+
+
+def test_every_message_is_translated() -> None:
+    assert i18n.catalogs("ja"), "no catalogs in docs/locale/ja/LC_MESSAGES"
+    found = i18n.check("ja")
+    shown = "\n".join(f"  {p}" for p in found[:40])
+    more = f"\n  ... and {len(found) - 40} more" if len(found) > 40 else ""
+    assert not found, (
+        f"{len(found)} messages of the Japanese edition need translating or reviewing:\n"
+        f"{shown}{more}\n"
+        f"Run `{i18n.UPDATE_COMMAND}` after building the English book (nox -s docs), "
+        "translate the empty msgstr entries (see docs/locale/ja/GLOSSARY.md), review and "
+        "un-fuzzy the fuzzy ones, then `python tools/i18n.py check`."
+    )
+
+
+def test_every_page_has_a_catalog() -> None:
+    """A new page without a catalog would be English in the Japanese book."""
+    pages = {
+        p.relative_to(ROOT / "docs").with_suffix("").as_posix()
+        for p in (ROOT / "docs").glob("*.md")
+    }
+    have = {
+        p.relative_to(ROOT / "docs" / "locale" / "ja" / "LC_MESSAGES").with_suffix("").as_posix()
+        for p in i18n.catalogs("ja")
+    }
+    assert pages <= have, (
+        f"pages without a Japanese catalog: {sorted(pages - have)}; run `{i18n.UPDATE_COMMAND}`"
+    )
+    chapters = {p.stem for p in (ROOT / "gallery").rglob("plot_*.py")}
+    translated = {Path(c).name for c in have if c.startswith("auto_examples/")}
+    assert chapters <= translated, (
+        f"chapters without a Japanese catalog: {sorted(chapters - translated)}; "
+        f"run `{i18n.UPDATE_COMMAND}`"
+    )
+
+
+def _po(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "page.po"
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def test_check_reports_untranslated_and_fuzzy_messages_with_their_catalog(tmp_path: Path) -> None:
+    po = _po(
+        tmp_path,
+        'msgid "Done"\nmsgstr "完了"\n\n'
+        'msgid "Not yet translated"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "The text changed"\nmsgstr "古い訳"\n',
+    )
+    found = list(i18n.problems(po, root=tmp_path))
+    assert [(p.kind, p.msgid) for p in found] == [
+        ("untranslated", "Not yet translated"),
+        ("fuzzy", "The text changed"),
+    ]
+    assert str(found[0]) == "page.po: untranslated: 'Not yet translated'"
+
+
+def test_long_message_excerpts_are_cut() -> None:
+    problem = i18n.Problem("a.po", "fuzzy", "word " * 40)
+    text = str(problem)
+    assert text.startswith("a.po: fuzzy: 'word word") and text.endswith("...'")
+    assert len(text) < 100
+
+
+def test_boilerplate_and_memory_fill_only_empty_messages(tmp_path: Path) -> None:
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="ja")
+    catalog.add(":download:`Download zipped: plot_01.zip <plot_01.zip>`", "")
+    catalog.add(":doc:`/auto_examples/images/plot_01`", "")
+    catalog.add("A chapter title", "")
+    catalog.add("Already done", "済み")
+    assert i18n.fill_boilerplate(catalog, "ja") == 2
+    assert catalog[":download:`Download zipped: plot_01.zip <plot_01.zip>`"].string == (
+        ":download:`zip でダウンロード: plot_01.zip <plot_01.zip>`"
+    )
+    assert (
+        catalog[":doc:`/auto_examples/images/plot_01`"].string
+        == ":doc:`/auto_examples/images/plot_01`"
+    )
+    memory = {"A chapter title": "章の題", "Already done": "別の訳"}
+    assert i18n.fill_from_memory(catalog, memory) == 1
+    assert catalog["A chapter title"].string == "章の題"
+    assert catalog["Already done"].string == "済み"
+
+
+def test_plain_strips_inline_markup_like_a_thumbnail_tooltip() -> None:
+    text = "Before we look *inside* a **net**, see :mod:`explainer.plot` and ``x``."
+    assert i18n.plain(text) == "Before we look inside a net, see explainer.plot and x."
+    assert i18n.plain(":ref:`the end <target>` here") == "the end here"
+
+
+def test_raw_html_texts_are_found_and_translated_escaped() -> None:
+    raw = (
+        '<div class="sphx-glr-thumbcontainer" tooltip="Don&#x27;t &quot;guess&quot;">'
+        '<div class="sphx-glr-thumbnail-title">A & B</div>'
+        '<img id="_anim_img0a1b" alt="moons, layer by layer">'
+    )
+    assert i18n_fixes.raw_messages(raw) == ['Don\'t "guess"', "A & B", "moons, layer by layer"]
+    table = {'Don\'t "guess"': "「推測」しない", "A & B": "A と <B>", "moons, layer by layer": "月"}
+    out = i18n_fixes.translate_raw(raw, table.__getitem__)
+    assert 'tooltip="「推測」しない"' in out
+    assert '<div class="sphx-glr-thumbnail-title">A と &lt;B&gt;</div>' in out
+    assert 'alt="月"' in out
+
+
+def test_blocks_of_computed_numbers_stay_out_of_the_catalogs() -> None:
+    from docutils import nodes
+
+    table = nodes.table(classes=["explainer-metrics"])
+    cell = nodes.paragraph(text="0.9196")
+    table += nodes.tgroup("", nodes.tbody("", nodes.row("", nodes.entry("", cell))))
+    assert i18n_fixes._in_untranslated_block(cell)
+    assert not i18n_fixes._in_untranslated_block(nodes.paragraph(text="prose"))
+
+
+def test_generated_headings_are_translated_and_chapter_links_use_the_title() -> None:
+    from docutils import nodes
+    from sphinx import addnodes
+
+    doc = nodes.section()
+    table = nodes.table(classes=["explainer-metrics"])
+    head = nodes.paragraph()
+    head += nodes.Text("Published")
+    table += head
+    rubric = nodes.rubric(classes=["explainer-metrics-chapter"])
+    xref = addnodes.pending_xref("", reftype="doc", refexplicit=True)
+    rubric += xref
+    prose = nodes.paragraph(text="Published")
+    doc += [table, rubric, prose]
+    i18n_fixes.translate_generated(doc, "ja")
+    assert head.astext() == "公表値"
+    assert xref["refexplicit"] is False
+    assert prose.astext() == "Published"  # the page's own prose goes through the catalogs
+
+
+def test_running_time_line_is_recognised() -> None:
+    m = i18n_fixes.RUNNING_TIME.match("Total running time of the script: (1 minutes 7.147 seconds)")
+    assert m is not None and m.groups() == ("1", "7.147")
+
+
+def test_stale_example_is_refused(tmp_path: Path) -> None:
+    from sphinx_gallery.utils import get_md5sum
+
+    examples, gallery = tmp_path / "gallery", tmp_path / "auto_examples"
+    (examples / "images").mkdir(parents=True)
+    (gallery / "images").mkdir(parents=True)
+    script = examples / "images" / "plot_01_x.py"
+    script.write_text('"""Title\\n=====\\n"""\n', encoding="utf-8")
+    (gallery / "images" / "plot_01_x.rst").write_text("page")
+    (gallery / "images" / "plot_01_x.py.md5").write_text(get_md5sum(script, mode="t"))
+    assert i18n_fixes.stale_examples(examples, gallery) == []
+    script.write_text('"""Title\\n=====\\n\\nEdited.\\n"""\n', encoding="utf-8")
+    assert i18n_fixes.stale_examples(examples, gallery) == ["images/plot_01_x.py"]
+
+
+def test_glossary_holds_the_source_articles_terms() -> None:
+    glossary = (ROOT / "docs" / "locale" / "ja" / "GLOSSARY.md").read_text(encoding="utf-8")
+    terms = ["畳み込み層", "プーリング", "活性化関数", "重み", "正則化", "ドロップアウト", "過学習"]
+    assert [t for t in terms if t not in glossary] == []
