@@ -8,13 +8,14 @@ blue negative, white zero.
 One module per kind of figure; everything public is re-exported here.
 """
 
-from explainer.plot import confusion, features, grids, maps, space, templates, weights
+from explainer.plot import confusion, features, grids, maps, space, templates, units, weights
 from explainer.plot.confusion import *  # noqa: F403
 from explainer.plot.features import *  # noqa: F403
 from explainer.plot.grids import *  # noqa: F403
 from explainer.plot.maps import *  # noqa: F403
 from explainer.plot.space import *  # noqa: F403
 from explainer.plot.templates import *  # noqa: F403
+from explainer.plot.units import *  # noqa: F403
 from explainer.plot.weights import *  # noqa: F403
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     *maps.__all__,
     *space.__all__,
     *templates.__all__,
+    *units.__all__,
     *weights.__all__,
 ]
