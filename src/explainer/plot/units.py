@@ -172,7 +172,7 @@ def visualisation_beside_examples(
     *,
     labels: Sequence[str] | None = None,
     value_range: tuple[float, float] = (0.0, 255.0),
-    tile_size: float = 0.55,
+    tile_size: float = 0.6,
     headings: tuple[str, str] = ("optimised", "top real examples, best first"),
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
@@ -195,11 +195,13 @@ def visualisation_beside_examples(
     labels = list(labels) if labels is not None else [f"ch {c}" for c in range(n)]
     if fig is None:
         fig = plt.figure(
-            figsize=((k + 1) * tile_size * 1.1 + 1.2, n * tile_size * 1.1 + 0.8),
+            figsize=((k + 2.2) * tile_size * 1.1 + 0.3, n * tile_size * 1.1 + 0.8),
             layout="compressed",
         )
-    left, right = fig.subfigures(1, 2, width_ratios=[1.0 + 0.7, k])
+    # The left part is wider than its one column of tiles: room for the row labels.
+    left, right = fig.subfigures(1, 2, width_ratios=[2.2, k])
     grid_opt = tile_grid(opt, ncols=1, fig=left, tile_size=tile_size, gap=0.08)
+    grid_opt.ax.set_anchor("NE")
     grid_ex = tile_grid(ex.reshape(-1, *ex.shape[2:]), ncols=k, fig=right, tile_size=tile_size)
     out = VisualisationFigure(figure=fig, optimised=grid_opt, examples=grid_ex)
     out.row_labels = _row_labels(grid_opt, labels, 1, fontsize)
