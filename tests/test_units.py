@@ -243,9 +243,11 @@ def test_visualisation_beside_examples():
     opt = np.full((2, 6, 6, 1), 255.0)
     ex = np.zeros((2, 3, 2, 2, 1), np.uint8)
     drawn = plot.visualisation_beside_examples(opt, ex, labels=["a", "b"], suptitle="vis")
-    assert len(drawn.optimised.images) == 2 and len(drawn.examples.images) == 6
-    assert drawn.optimised.images[0].get_array()[0, 0].tolist() == [255, 255, 255]
+    assert len(drawn.grid.images) == 8  # two rows of 1 + 3
+    assert drawn.grid.images[0].get_array()[0, 0].tolist() == [255, 255, 255]
+    assert drawn.magnification == 3 and drawn.grid.images[1].get_array().shape == (6, 6, 3)
     assert [t.get_text() for t in drawn.row_labels] == ["a", "b"]
+    assert drawn.headings[0].get_text() == "optimised"
     with pytest.raises(ValueError, match="optimised images"):
         plot.visualisation_beside_examples(opt[:1], ex)
 

@@ -150,14 +150,14 @@ for net, vis, top in [
             f"  channel {c}: optimised {opt:6.2f}   best real {real:6.2f}   ratio {opt / real:.2f}"
         )
     metrics.record(f"units.{net.split()[0]}.optimised_to_best_real", float(np.median(ratios[net])))
-    assert np.all(np.diff(vis.trace, axis=1).sum(axis=1) > 0)  # every ascent went up
+    assert (vis.final > vis.trace[:, 0]).all()  # every ascent ended higher than it began
 
 # %%
 # In ``conv3`` the optimised inputs excite their channels more than any test photo for most
 # of the eight channels: the median ratio printed above is larger than one. The pictures are
 # repeating textures in a few colours, each strongest pattern tiled over the whole field.
 # The digit network's channels come out as stripes and strokes at the angle of the top
-# patches, but with lower peaks than the best real strokes. The priors hold the pixels back,
+# patches, but mostly with lower peaks than the best real strokes. The priors hold the pixels back,
 # and a 5 × 5 filter's best input is simply a sharp ink edge, which real digits already have.
 #
 # The misleading part: an optimised image lives outside the data. No photo looks like the
@@ -165,7 +165,10 @@ for net, vis, top in [
 # real inputs. The priors shape the picture too: with another blur or decay the same channel
 # gives another image. Read this view beside the real patches, never alone.
 
-assert np.median(ratios["cifar10_quick conv3"]) > 1
+assert (
+    np.median(ratios["cifar10_quick conv3"]) > 1 and (ratios["cifar10_quick conv3"] > 1).sum() > 4
+)
+assert np.median(ratios["mnist_cnn conv"]) < 1
 
 # %%
 # The learned space

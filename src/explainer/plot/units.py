@@ -157,11 +157,13 @@ def top_patches(
 
 @dataclass
 class VisualisationFigure:
-    """What :func:`visualisation_beside_examples` drew."""
+    """What :func:`visualisation_beside_examples` drew: one tile grid, a row per unit, the
+    optimised input in the first column."""
 
     figure: Figure | SubFigure
-    optimised: TileGrid
-    examples: TileGrid
+    grid: TileGrid
+    magnification: int
+    """How many screen pixels per pixel the examples were enlarged by (nearest neighbour)."""
     row_labels: list[Text] = field(default_factory=list)
     headings: list[Text] = field(default_factory=list)
 
@@ -178,11 +180,12 @@ def visualisation_beside_examples(
     suptitle: str | None = None,
     fontsize: float = 9,
 ) -> VisualisationFigure:
-    """For each unit, the input optimised to excite it (left) beside its top real examples.
+    """For each unit, the input optimised to excite it (first column) beside its top real
+    examples.
 
     ``optimised`` is ``(n, H, W, C)`` in ``value_range``; ``examples`` the ``(n, k, ...)``
-    patches or images. Both are drawn at the same tile size, so a small receptive-field patch
-    is magnified as much as needed to match the full optimised image's row.
+    patches or images. Patches smaller than the optimised image (a first layer's field) are
+    enlarged by a whole number of pixels, nearest neighbour, so every row lines up in one grid.
     """
     opt = display_tiles(np.asarray(optimised), value_range=value_range)
     if isinstance(examples, Patches):
@@ -193,21 +196,21 @@ def visualisation_beside_examples(
     if len(opt) != n:
         raise ValueError(f"{len(opt)} optimised images for {n} rows of examples")
     labels = list(labels) if labels is not None else [f"ch {c}" for c in range(n)]
+    mag = max(1, min(opt.shape[1] // ex.shape[2], opt.shape[2] // ex.shape[3]))
+    if mag > 1:
+        ex = ex.repeat(mag, axis=2).repeat(mag, axis=3)
+    tiles = [t for i in range(n) for t in (opt[i], *ex[i])]
     if fig is None:
         fig = plt.figure(
-            figsize=((k + 2.2) * tile_size * 1.1 + 0.3, n * tile_size * 1.1 + 0.8),
+            figsize=((k + 1) * tile_size * 1.08 + 0.8, n * tile_size * 1.08 + 0.8),
             layout="compressed",
         )
-    # The left part is wider than its one column of tiles: room for the row labels.
-    left, right = fig.subfigures(1, 2, width_ratios=[2.2, k])
-    grid_opt = tile_grid(opt, ncols=1, fig=left, tile_size=tile_size, gap=0.08)
-    grid_opt.ax.set_anchor("NE")
-    grid_ex = tile_grid(ex.reshape(-1, *ex.shape[2:]), ncols=k, fig=right, tile_size=tile_size)
-    out = VisualisationFigure(figure=fig, optimised=grid_opt, examples=grid_ex)
-    out.row_labels = _row_labels(grid_opt, labels, 1, fontsize)
+    grid = tile_grid(tiles, ncols=k + 1, fig=fig, tile_size=tile_size, gap=0.1)
+    out = VisualisationFigure(figure=fig, grid=grid, magnification=mag)
+    out.row_labels = _row_labels(grid, labels, k + 1, fontsize)
     out.headings = [
-        grid_opt.label(0, headings[0], fontsize=fontsize),
-        grid_ex.label(0, headings[1], loc="left", fontsize=fontsize),
+        grid.label(0, headings[0], fontsize=fontsize),
+        grid.label(1, headings[1], loc="left", fontsize=fontsize),
     ]
     if suptitle:
         fig.suptitle(suptitle, fontsize=fontsize + 3)
