@@ -135,6 +135,35 @@ def test_running_top_k_memory_and_short_data():
         top.update(np.zeros((2, 3)), 0)
 
 
+def test_nans_rank_last_and_keep_their_position_out():
+    maps = np.zeros((2, 2, 2, 1), np.float32)
+    maps[0, 0, 0, 0] = np.nan
+    maps[0, 1, 1, 0] = 3.0
+    maps[1] = np.nan
+    top = units.TopActivations(2)
+    top.update(maps, 0)
+    res = top.result()
+    assert res.indices[0].tolist() == [0, 1] and res.values[0, 0] == 3.0
+    assert res.positions[0, 0].tolist() == [1, 1] and np.isneginf(res.values[0, 1])
+
+
+def test_one_pass_gives_predictions_and_top_k_together():
+    # What a report's single prediction pass does: one compiled call per batch for the
+    # output and the convolution, the top-k fed from the same batch.
+    m = _tiny_classifier()
+    x = np.random.default_rng(2).integers(0, 255, (50, 12, 12, 1)).astype(np.float32)
+    run = units.layer_function(m, ["out", "conv"])
+    top = units.TopActivations(3, layer="conv")
+    proba = []
+    for start in range(0, 50, 16):
+        out, conv = run(x[start : start + 16])
+        proba.append(out)
+        top.update(conv, start)
+    np.testing.assert_allclose(np.concatenate(proba), np.asarray(m(x)), atol=1e-5)
+    ref = units.top_activations(m, x, ["conv"], k=3, batch_size=7)["conv"]
+    assert np.array_equal(top.result().indices, ref.indices)
+
+
 def test_cut_patches_marks_pixels_beyond_the_border():
     f = units.ReceptiveField("t", (5, 5), (1, 1), (-2, -2), (6, 6), (6, 6))
     x = np.arange(2 * 6 * 6, dtype=np.uint8).reshape(2, 6, 6)

@@ -442,12 +442,13 @@ class TopActivations:
         if a.ndim == 4:
             h, w = a.shape[1:3]
             flat = a.reshape(b, h * w, c)
-            safe = np.where(np.isnan(flat), -np.inf, flat)
-            where = np.argmax(safe, axis=1)  # (B, C): first maximum in reading order
-            if self.reduce == "max":
-                score = np.take_along_axis(safe, where[:, None, :], axis=1)[:, 0, :]
-            else:
-                score = flat.mean(axis=1)
+            where = np.argmax(flat, axis=1)  # (B, C): first maximum in reading order
+            peak = np.take_along_axis(flat, where[:, None, :], axis=1)[:, 0, :]
+            if np.isnan(peak).any():  # argmax stops at a NaN: rank NaNs below everything
+                safe = np.where(np.isnan(flat), -np.inf, flat)
+                where = np.argmax(safe, axis=1)
+                peak = np.take_along_axis(safe, where[:, None, :], axis=1)[:, 0, :]
+            score = peak if self.reduce == "max" else flat.mean(axis=1)
             pos = np.stack(np.divmod(where, w), axis=-1)  # (B, C, 2)
         else:
             score = a
