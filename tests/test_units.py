@@ -302,3 +302,21 @@ def test_thumbnail_mosaic_places_images_by_position():
     assert drawn.mosaic[0, 0].tolist() == frame.tolist()  # image 2's frame: class 1
     assert (drawn.mosaic[5:, 5:] == 255).all()  # the empty cell stays white
     assert len(drawn.figure.axes[0].images) == 1
+
+
+def test_a_layer_inside_a_nested_model():
+    # Transfer learning: the convolution sits in a base model used as one layer.
+    keras.utils.set_random_seed(4)
+    base = _stack(L.Conv2D(3, 3, activation="relu", name="inner"), L.MaxPooling2D(2))
+    inp = keras.Input((16, 16, 1))
+    out = L.Dense(2, activation="softmax")(L.Flatten()(base(inp)))
+    m = keras.Model(inp, out)
+    x = np.random.default_rng(0).normal(size=(9, 16, 16, 1)).astype(np.float32)
+    inner = np.asarray(keras.Model(base.inputs[0], base.get_layer("inner").output)(x))
+    (got,) = units.layer_function(m, ["inner"])(x)
+    np.testing.assert_allclose(got, inner, atol=1e-6)
+    top = units.top_activations(m, x, ["inner"], k=2)["inner"]
+    assert top.indices[:, 0].tolist() == inner.max(axis=(1, 2)).argmax(axis=0).tolist()
+    assert units.receptive_field(m, "inner").size == (3, 3)
+    v = units.visualise_channels(m, "inner", [1], steps=8, value_range=(-1.0, 1.0))
+    assert v.final[0] > v.trace[0, 0]

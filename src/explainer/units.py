@@ -409,6 +409,18 @@ class TopActivations:
     predictions can fill it. An image counts once per channel. Ties keep the input with the
     smaller index first, and a tie of positions within an image the first in reading order,
     so the result equals a stable ``argsort`` over the whole data.
+
+    In a pass that also computes predictions (as a report does)::
+
+        run = units.layer_function(model, [model.layers[-1].name, *conv_layers])
+        tops = {name: units.TopActivations(9, layer=name) for name in conv_layers}
+        for start in range(0, len(x), 256):
+            proba, *maps = run(x[start : start + 256])
+            ...  # use the predictions
+            for name, m in zip(conv_layers, maps):
+                tops[name].update(m, start)
+        top = tops["conv"].result()
+        patches = top.patches(x, units.receptive_field(model, "conv"))  # plot.top_patches
     """
 
     def __init__(self, k: int, *, reduce: Literal["max", "mean"] = "max", layer: str | None = None):
