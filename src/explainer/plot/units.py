@@ -15,6 +15,7 @@ from matplotlib.image import AxesImage
 from matplotlib.legend import Legend
 from matplotlib.patches import Patch
 from matplotlib.text import Text
+from matplotlib.transforms import offset_copy
 
 from explainer.plot.grids import TileGrid, tile_grid
 from explainer.units import Patches, grid_layout
@@ -208,9 +209,21 @@ def visualisation_beside_examples(
     grid = tile_grid(tiles, ncols=k + 1, fig=fig, tile_size=tile_size, gap=0.1)
     out = VisualisationFigure(figure=fig, grid=grid, magnification=mag)
     out.row_labels = _row_labels(grid, labels, k + 1, fontsize)
+    # The examples' heading is centred over their columns, clear of the optimised column's.
+    top, x0, x1 = grid.boxes[0][1], grid.boxes[1][0], grid.boxes[k][2]
+    above = offset_copy(grid.ax.transData, fig=grid.figure, x=0, y=2.0, units="points")
     out.headings = [
         grid.label(0, headings[0], fontsize=fontsize),
-        grid.label(1, headings[1], loc="left", fontsize=fontsize),
+        grid.ax.text(
+            (x0 + x1) / 2,
+            top,
+            headings[1],
+            transform=above,
+            ha="center",
+            va="bottom",
+            fontsize=fontsize,
+            clip_on=False,
+        ),
     ]
     if suptitle:
         fig.suptitle(suptitle, fontsize=fontsize + 3)
