@@ -1090,6 +1090,7 @@ def tsne(
     perplexity: float = 30.0,
     pca_dims: int | None = 50,
     max_iter: int = 400,
+    angle: float = 0.7,
 ) -> np.ndarray:
     """A 2-D t-SNE embedding of ``points`` ``(N, D)``: ``(N, 2)`` float32.
 
@@ -1097,9 +1098,11 @@ def tsne(
     and keeps the global layout, Kobak & Linderman 2021), after a PCA down to ``pca_dims``
     dimensions (van der Maaten & Hinton's own recipe: it removes noise and makes the
     neighbour search cheap; a seeded randomised PCA, several times faster than a full SVD).
-    ``max_iter`` 400 instead of scikit-learn's 1,000: the layout settles well before, and the
-    book's build is short. Runs on one thread, so the same input gives the same output on a
-    busy machine too (several threads fighting for two cores were ten times slower here).
+    ``max_iter`` 400 instead of scikit-learn's 1,000 and a Barnes–Hut ``angle`` of 0.7 instead
+    of 0.5 (within the 0.2–0.8 that scikit-learn recommends): the layout settles well before,
+    each map costs about a third less, and the book's build stays short. Runs on one thread,
+    so the same input gives the same output on a busy machine too (several threads fighting
+    for two busy cores were ten times slower here).
     """
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
@@ -1118,6 +1121,7 @@ def tsne(
             init="pca",
             learning_rate="auto",
             max_iter=max_iter,
+            angle=angle,
             random_state=seed,
         ).fit_transform(x)
     return np.asarray(emb, dtype=np.float32)
