@@ -290,8 +290,9 @@ plot.thumbnail_mosaic(
 # %%
 # On raw pixels the digits already form clusters, with 4, 7 and 9 running into each other.
 # In the network's space the clusters are tighter and further apart. The photos differ more:
-# by raw pixels t-SNE sorts them by colour and brightness (green and brown scenes on one side,
-# blue and pale ones, sky, sea and white backgrounds, on the other), every class mixed in. In
+# by raw pixels t-SNE sorts them by colour and brightness (dark photos and green or brown
+# scenes on one side, blue and pale ones, sky, sea and white backgrounds, on the other), every
+# class mixed in. In
 # ``cifar10_quick``'s space the classes come apart: vehicles on one side, animals on the
 # other, aeroplanes and ships next to each other, cats and dogs still mixed.
 #
