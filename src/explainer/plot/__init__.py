@@ -17,6 +17,7 @@ from explainer.plot import (
     maps,
     space,
     templates,
+    units,
     weights,
 )
 from explainer.plot.attribution import *  # noqa: F403
@@ -27,6 +28,7 @@ from explainer.plot.images import *  # noqa: F403
 from explainer.plot.maps import *  # noqa: F403
 from explainer.plot.space import *  # noqa: F403
 from explainer.plot.templates import *  # noqa: F403
+from explainer.plot.units import *  # noqa: F403
 from explainer.plot.weights import *  # noqa: F403
 
 __all__ = [
@@ -38,5 +40,6 @@ __all__ = [
     *maps.__all__,
     *space.__all__,
     *templates.__all__,
+    *units.__all__,
     *weights.__all__,
 ]

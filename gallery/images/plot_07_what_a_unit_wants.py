@@ -1,0 +1,376 @@
+"""
+What a unit wants
+=================
+
+The Filters and Deeper-network chapters showed what a filter's weights are and what it does to
+one image. They cannot answer "what does channel 12 of conv2 respond to?", nor "has the network
+learned a space in which the classes are easy?". Three views answer these, each in its own way
+and each misleading in its own way: the real inputs that excite a unit most (Zeiler & Fergus
+2014), an input optimised to excite it (Distill's "Feature Visualization", Olah et al. 2017),
+and a map of the learned representation (t-SNE, van der Maaten & Hinton 2008, drawn as in
+Karpathy's CS231n notes). The last view gets a number: how well a nearest-neighbour vote
+classifies in each space.
+
+We look at the two cached networks of the earlier chapters, ``mnist_cnn`` and
+``cifar10_quick``; nothing is trained here.
+"""
+
+# %%
+# Where a unit looks
+# ------------------
+# A unit of a convolution layer sees only part of the image: its *receptive field*. It follows
+# from the layers' kernel sizes, strides and padding alone. Each 5 × 5 convolution widens the
+# field by four steps of the layer below, and each 2 × 2 pooling doubles the step between
+# neighbouring units. The printout gives each layer's field, the step between units
+# (in input pixels) and the size of its map.
+
+import numpy as np
+
+from explainer import datasets, metrics, models, plot, probe, references, training, units
+
+mnist = datasets.load_mnist()
+cifar = datasets.load_cifar10()
+mnist_net = training.train(models.mnist_cnn(), mnist.x_train, mnist.y_train).model
+cifar_net = training.train(models.cifar10_quick(), cifar.x_train, cifar.y_train).model
+
+fields = {
+    "conv": units.receptive_field(mnist_net, "conv"),
+    **{name: units.receptive_field(cifar_net, name) for name in ("conv1", "conv2", "conv3")},
+}
+for net, name in [("mnist_cnn", "conv"), ("cifar10_quick", "conv1")] + [
+    ("cifar10_quick", n) for n in ("conv2", "conv3")
+]:
+    f = fields[name]
+    print(
+        f"{net:>13s} {name:>5s}: field {f.size[0]:2d} × {f.size[1]:2d} px, "
+        f"stride {f.stride[0]} px, map {f.output_shape[0]} × {f.output_shape[1]}"
+    )
+assert fields["conv"].size == (5, 5) and fields["conv3"].size[0] >= 32
+
+# %%
+# By ``conv3`` a unit's field is as large as the whole photo. It is centred on the unit's
+# position, though, so for most positions part of it lies beyond the border, in the zero
+# padding. In the patches below those pixels are drawn as a light checkerboard.
+#
+# Top-activating patches
+# ----------------------
+# For every channel we look for the test images that excite it most. An image scores the
+# channel's largest value over all positions, and we cut out the receptive field around that
+# position. The search runs over all 10,000 test images in batches, keeping only a running
+# top eight per channel (:class:`explainer.units.TopActivations`): memory stays the same
+# however many images there are. Each row is one channel, best image first.
+
+top_mnist = units.top_activations(mnist_net, mnist.x_test, ["conv"], k=8)["conv"]
+plot.top_patches(
+    top_mnist.patches(mnist.x_test, fields["conv"]),
+    blocks=2,
+    suptitle="mnist_cnn conv: the 5 × 5 test-image patches that excite each channel most",
+)
+
+# %%
+# The sixteen channels of the digit network respond to short strokes: bars at one angle, an
+# edge with ink on one side, the end of a stroke. The patches in a row look alike, which is
+# what a single layer of 5 × 5 filters can do: the top patches show its weights again, as
+# pieces of real digits.
+#
+# The photo network has more to show. One pass over the test photos fills the running top-k
+# of all three convolutions; we draw the first sixteen channels of each, so nothing is picked
+# to look good.
+
+cifar_layers = ["conv1", "conv2", "conv3"]
+top_cifar = units.top_activations(cifar_net, cifar.x_test, cifar_layers, k=8, batch_size=500)
+shown = list(range(16))
+plot.top_patches(
+    top_cifar["conv1"].patches(cifar.x_test, fields["conv1"], channels=shown),
+    blocks=2,
+    suptitle="cifar10_quick conv1: the 5 × 5 test-photo patches that excite each of its "
+    "first 16 channels most",
+)
+
+# %%
+# ``conv1``'s rows are colours and colour edges: a patch of saturated blue or red, a dark
+# stripe on white, a light-dark edge at an angle. ``conv2`` sees 14 × 14 pixels:
+
+plot.top_patches(
+    top_cifar["conv2"].patches(cifar.x_test, fields["conv2"], channels=shown),
+    blocks=2,
+    tile_size=0.46,
+    suptitle="cifar10_quick conv2: the 14 × 14 test-photo patches that excite each of its "
+    "first 16 channels most",
+)
+
+# %%
+# Here a row shares a small shape, often with its colour: a dark diagonal stroke on a light
+# ground, a white corner, the red body of a car. And ``conv3``, whose field is the whole
+# photo:
+
+plot.top_patches(
+    top_cifar["conv3"].patches(cifar.x_test, fields["conv3"], channels=shown),
+    blocks=2,
+    tile_size=0.46,
+    suptitle="cifar10_quick conv3: the 32 × 32 test-photo patches that excite each of its "
+    "first 16 channels most",
+)
+
+# %%
+# Several of ``conv3``'s rows share a kind of object: fronts of cars and lorries, horses and
+# other four-legged animals, birds and aeroplanes against the sky. The many checkerboards say
+# that a channel's strongest response often sits near the photo's border.
+#
+# What this view does not show: that the pattern *causes* the response. A top patch is a
+# correlation in the test set. A channel whose top patches are all blue sky may respond to
+# the sky, or to the aeroplane that usually sits in it and is also in the field. Only
+# changing the input can tell these apart. And a unit's field is a bounding box: the pixels
+# near its centre count far more than those at its edge (Luo et al. 2016's "effective
+# receptive field").
+#
+# An input made to excite a unit
+# ------------------------------
+# Feature visualisation turns the question around: start from a plain image with a little
+# seeded noise and follow the gradient of the channel's mean activation with respect to the
+# pixels. Left alone this finds high-frequency noise that excites the unit and means nothing
+# to us. Three priors keep the result readable (see :class:`explainer.units.Regularisers`):
+# the image is shifted by a random pixel or two before each step, so that the pattern must
+# work wherever it sits. Every pixel decays a little towards the start, so only pixels that
+# keep earning their gradient stand out. And a slight blur every few steps removes the
+# finest noise. Pixels stay within 0–255, the range the networks were trained on. Here are
+# the first eight channels of the digit network, each optimised input beside the channel's
+# best real patches.
+
+mnist_start = float(mnist.x_train[:10_000].mean())
+cifar_start = float(cifar.x_train[:10_000].mean())
+chosen = list(range(8))
+vis_mnist = units.visualise_channels(mnist_net, "conv", chosen, start=mnist_start)
+plot.visualisation_beside_examples(
+    vis_mnist.images,
+    top_mnist.patches(mnist.x_test, fields["conv"], channels=chosen),
+    suptitle="mnist_cnn conv: optimised inputs beside the top test patches",
+)
+
+# %%
+# The same for ``conv3`` of the photo network, beside its top patches from above:
+
+vis_cifar = units.visualise_channels(cifar_net, "conv3", chosen, start=cifar_start)
+plot.visualisation_beside_examples(
+    vis_cifar.images,
+    top_cifar["conv3"].patches(cifar.x_test, fields["conv3"], channels=chosen),
+    suptitle="cifar10_quick conv3: optimised inputs beside the top test patches",
+)
+
+# %%
+# How strongly does the made-up input excite its unit, compared with the best of the 10,000
+# real test images? Both are scored the same way: the channel's largest value over all
+# positions.
+
+ratios = {}
+for net, vis, top in [
+    ("mnist_cnn conv", vis_mnist, top_mnist),
+    ("cifar10_quick conv3", vis_cifar, top_cifar["conv3"]),
+]:
+    best_real = top.values[chosen, 0]
+    ratios[net] = vis.peak / best_real
+    print(net)
+    for c, opt, real in zip(chosen, vis.peak, best_real):
+        print(
+            f"  channel {c}: optimised {opt:6.2f}   best real {real:6.2f}   ratio {opt / real:.2f}"
+        )
+    metrics.record(f"units.{net.split()[0]}.optimised_to_best_real", float(np.median(ratios[net])))
+    assert (vis.final > vis.trace[:, 0]).all()  # every ascent ended higher than it began
+
+# %%
+# In ``conv3`` the optimised inputs excite their channels more than any test photo for most
+# of the eight channels: the median ratio printed above is larger than one. The pictures are
+# repeating textures in a few colours, each strongest pattern tiled over the whole field.
+# The digit network's channels come out as stripes and strokes at the angle of the top
+# patches, mostly with lower peaks than the best real strokes: the priors hold the pixels
+# back, and a 5 × 5 filter's best input is a sharp ink edge, which real digits already have.
+#
+# The misleading part: an optimised image lives outside the data. No photo looks like the
+# ``conv3`` textures, so they tell us what the unit *can* be driven by, not what it does on
+# real inputs. The priors shape the picture too: with another blur or decay the same channel
+# gives another image. Read this view beside the real patches, never alone.
+
+assert (
+    np.median(ratios["cifar10_quick conv3"]) > 1 and (ratios["cifar10_quick conv3"] > 1).sum() > 4
+)
+assert np.median(ratios["mnist_cnn conv"]) < 1
+
+# %%
+# The learned space
+# -----------------
+# Now the whole layer at once. Each test image becomes a point: its raw pixels (784 numbers
+# for a digit, 3,072 for a photo), or the activations of the network's last hidden layer
+# (``mnist_cnn``'s 2,304 pooled conv values, ``cifar10_quick``'s 64 dense units). t-SNE
+# places these points in the plane so that close neighbours stay close. We use 2,000 test
+# images of each set, drawn at random with a fixed seed. The colours are the true classes,
+# added after t-SNE, which never sees them.
+
+rng = np.random.default_rng(0)
+sample = rng.choice(len(mnist.x_test), 2000, replace=False)
+mnist_space = {
+    "raw pixels": (units.pixels(mnist.x_train), units.pixels(mnist.x_test[sample])),
+    "mnist_cnn, last hidden layer": (
+        units.features(mnist_net, mnist.x_train, "flatten"),
+        units.features(mnist_net, mnist.x_test[sample], "flatten"),
+    ),
+}
+mnist_maps = {name: units.tsne(test) for name, (_, test) in mnist_space.items()}
+plot.embedding_scatter(
+    mnist_maps,
+    mnist.y_test[sample],
+    class_names=mnist.class_names,
+    suptitle="t-SNE of 2,000 MNIST test digits: raw pixels and mnist_cnn's last hidden layer",
+)
+
+# %%
+# The same maps with the digits themselves in place of the points: each cell of a grid shows
+# the digit nearest to its centre, framed in its class's colour. First the raw pixels' map:
+
+plot.thumbnail_mosaic(
+    mnist.x_test[sample],
+    mnist_maps["raw pixels"],
+    y=mnist.y_test[sample],
+    class_names=mnist.class_names,
+    suptitle="MNIST test digits placed by t-SNE of their raw pixels",
+)
+
+# %%
+# and the map of ``mnist_cnn``'s last hidden layer:
+
+plot.thumbnail_mosaic(
+    mnist.x_test[sample],
+    mnist_maps["mnist_cnn, last hidden layer"],
+    y=mnist.y_test[sample],
+    class_names=mnist.class_names,
+    suptitle="MNIST test digits placed by t-SNE of mnist_cnn's last hidden layer",
+)
+
+# %%
+# The photos, the same way:
+
+sample_c = rng.choice(len(cifar.x_test), 2000, replace=False)
+cifar_space = {
+    "raw pixels": (units.pixels(cifar.x_train), units.pixels(cifar.x_test[sample_c])),
+    "cifar10_quick, last hidden layer": (
+        units.features(cifar_net, cifar.x_train, "dense"),
+        units.features(cifar_net, cifar.x_test[sample_c], "dense"),
+    ),
+}
+cifar_maps = {name: units.tsne(test) for name, (_, test) in cifar_space.items()}
+plot.embedding_scatter(
+    cifar_maps,
+    cifar.y_test[sample_c],
+    class_names=cifar.class_names,
+    suptitle="t-SNE of 2,000 CIFAR-10 test photos: raw pixels and cifar10_quick's last "
+    "hidden layer",
+)
+
+# %%
+# The photos placed by their raw pixels:
+
+plot.thumbnail_mosaic(
+    cifar.x_test[sample_c],
+    cifar_maps["raw pixels"],
+    y=cifar.y_test[sample_c],
+    class_names=cifar.class_names,
+    suptitle="CIFAR-10 test photos placed by t-SNE of their raw pixels",
+)
+
+# %%
+# and by ``cifar10_quick``'s last hidden layer:
+
+plot.thumbnail_mosaic(
+    cifar.x_test[sample_c],
+    cifar_maps["cifar10_quick, last hidden layer"],
+    y=cifar.y_test[sample_c],
+    class_names=cifar.class_names,
+    suptitle="CIFAR-10 test photos placed by t-SNE of cifar10_quick's last hidden layer",
+)
+
+# %%
+# On raw pixels the digits already form clusters, with 4, 7 and 9 running into each other.
+# In the network's space the clusters are tighter and further apart. The photos differ more:
+# by raw pixels t-SNE sorts them by colour and brightness (dark photos and green or brown
+# scenes on one side, blue and pale ones, sky, sea and white backgrounds, on the other), every
+# class mixed in. In
+# ``cifar10_quick``'s space the classes come apart: vehicles on one side, animals on the
+# other, aeroplanes and ships next to each other, cats and dogs still mixed.
+#
+# Where t-SNE misleads: it keeps neighbours, not distances. The size of a cluster, the gaps
+# between clusters and the empty cells of the mosaic say little. Another seed or perplexity
+# moves the clusters around. So we measure what the pictures suggest.
+#
+# How easy are the classes? A nearest-neighbour vote
+# --------------------------------------------------
+# A k-nearest-neighbour classifier stores the training set's points and labels each test
+# point by the majority among its five nearest training points (Euclidean distance). It needs
+# no training, so its accuracy measures the space itself: high when images of a class lie
+# next to each other. The training sets are stored whole (60,000 digits, 50,000 photos).
+# Comparing each test image with every training image is the expensive part (for the digit
+# network's 2,304 features, over a hundred billion multiply-adds per thousand test images), so to
+# keep the book's build short each space is scored on a random 1,000 of the test images of the
+# maps. The standard error this leaves is printed with each accuracy.
+
+scored = 1000
+knn = {}
+for key, space, y_train, y_test in [
+    ("mnist_pixels", mnist_space["raw pixels"], mnist.y_train, mnist.y_test[sample]),
+    ("mnist_cnn", mnist_space["mnist_cnn, last hidden layer"], mnist.y_train, mnist.y_test[sample]),
+    ("cifar_pixels", cifar_space["raw pixels"], cifar.y_train, cifar.y_test[sample_c]),
+    (
+        "cifar10_quick",
+        cifar_space["cifar10_quick, last hidden layer"],
+        cifar.y_train,
+        cifar.y_test[sample_c],
+    ),
+]:
+    train, test = space
+    knn[key] = units.knn_accuracy(train, y_train, test[:scored], y_test[:scored], k=5)
+    se = np.sqrt(knn[key] * (1 - knn[key]) / scored)
+    print(f"{key:>13s}: {knn[key]:.1%} of {scored} test images (standard error {se:.1%})")
+
+metrics.record(
+    "units.mnist_pixels.knn_accuracy", knn["mnist_pixels"], reference=references.KNN_MNIST_PIXELS
+)
+metrics.record("units.mnist_cnn.knn_accuracy", knn["mnist_cnn"])
+metrics.record(
+    "units.cifar_pixels.knn_accuracy", knn["cifar_pixels"], reference=references.KNN_CIFAR10_PIXELS
+)
+metrics.record("units.cifar10_quick.knn_accuracy", knn["cifar10_quick"])
+
+# %%
+# For comparison, the networks' own accuracy on the same 1,000 test images:
+
+own = {
+    "mnist_cnn": probe.predict(mnist_net, mnist.x_test[sample[:scored]]).accuracy(
+        mnist.y_test[sample[:scored]]
+    ),
+    "cifar10_quick": probe.predict(cifar_net, cifar.x_test[sample_c[:scored]]).accuracy(
+        cifar.y_test[sample_c[:scored]]
+    ),
+}
+for key, acc in own.items():
+    print(
+        f"{key:>13s}: the network itself {acc:.1%}, a vote in its last hidden layer {knn[key]:.1%}"
+    )
+
+# %%
+# On raw MNIST pixels the vote is already right for nearly every digit, close to the k-NN
+# entries of LeCun's MNIST table. In ``mnist_cnn``'s hidden layer it makes fewer mistakes, but
+# not many fewer, and it stays below the network itself: the 2,304 values are the sixteen
+# stroke detectors' pooled maps, still a picture of where the strokes are, and the Euclidean
+# distance between two such pictures behaves much like the distance between the digits.
+# The network's output layer weighs them; the vote cannot.
+#
+# On raw CIFAR-10 pixels the vote is right only about a third of the time, as in CS231n's
+# nearest-neighbour experiment (our vote asks five neighbours; theirs asked one). In the space
+# of ``cifar10_quick``'s 64 hidden units it is right about twice as often, within a few points
+# of the network's own accuracy. Three convolution stages and a dense layer have made a space
+# where photos of a class are each other's neighbours, which no distance between raw photos
+# provides.
+
+assert abs(knn["mnist_pixels"] - references.KNN_MNIST_PIXELS.value) < 0.03
+assert knn["mnist_pixels"] < knn["mnist_cnn"] < own["mnist_cnn"]
+assert abs(knn["cifar_pixels"] - references.KNN_CIFAR10_PIXELS.value) < 0.06
+assert knn["cifar10_quick"] > 1.7 * knn["cifar_pixels"]
+assert abs(knn["cifar10_quick"] - own["cifar10_quick"]) < 0.06
