@@ -307,7 +307,7 @@ class ThumbnailMosaic:
     ax: Axes
     image: AxesImage
     layout: np.ndarray
-    """(rows, cols): index of the thumbnail in each cell, -1 where the cell is empty."""
+    """Shape ``(rows, cols)``: index of the thumbnail in each cell, -1 where the cell is empty."""
     mosaic: np.ndarray
     """The composed (rows·cell, cols·cell, 3) uint8 picture."""
     legend: Legend | None = None
