@@ -62,7 +62,9 @@ def test_display_tiles_follows_the_rule_unless_given_a_range() -> None:
     faint = np.full((1, 2, 2), 0.2)
     assert (plot.display_tiles(faint) == 51).all()  # 0.2 of white, not stretched
     standardised = np.array([[[-2.0, 0.0], [1.0, 2.0]]])
-    np.testing.assert_array_equal(plot.display_tiles(standardised)[0, ..., 0], [[0, 128], [191, 255]])
+    np.testing.assert_array_equal(
+        plot.display_tiles(standardised)[0, ..., 0], [[0, 128], [191, 255]]
+    )
     explicit = plot.display_tiles(faint, value_range=(0.0, 0.4))
     assert (explicit == 128).all()
 

@@ -68,6 +68,7 @@ __all__ = [
     "logits",
     "occlusion",
     "random_maps",
+    "score_model",
     "smoothgrad",
     "spearman",
 ]
@@ -266,6 +267,16 @@ def _rewired(model: keras.Model, capture: Sequence[str] | None, top: bool) -> ke
 
 
 _CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Any]] = weakref.WeakKeyDictionary()
+
+
+def score_model(model: keras.Model) -> keras.Model:
+    """A model sharing ``model``'s layers whose output is the class scores before the softmax.
+
+    The one place the book reads logits from a classifier (see "Which score" above): the
+    attribution methods here and :func:`explainer.units.visualise_classes` both use it. Built
+    once per model; call it with ``training=False``.
+    """
+    return _score_model(model)
 
 
 def _score_model(model: keras.Model, capture: Sequence[str] | None = None) -> keras.Model:

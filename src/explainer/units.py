@@ -758,32 +758,8 @@ def _leaky_swaps(model: Any) -> list[tuple[Any, Callable[[Any], Any]]]:
     return found
 
 
-def _linear(z: Any) -> Any:
-    return z
-
-
 LEAK = 0.1
 """Slope below zero of the ReLU a channel is ascended through (see :func:`visualise_channels`)."""
-
-
-def _logit_function(model: Any) -> tuple[Callable[[Any], Any], Any]:
-    """input → class scores before the softmax, and the layer whose activation to switch off
-    while tracing (``None`` when the scores are a layer's input or the output itself)."""
-    import keras
-
-    last = model.layers[-1]
-    cls, act = type(last).__name__, _activation_name(last)
-    if cls == "Softmax" or (cls == "Activation" and act == "softmax"):
-        sub = keras.Model(_model_inputs(model), last.input)
-        return (lambda x: sub(x, training=False)), None
-    if act == "softmax":
-        return (lambda x: model(x, training=False)), last
-    if act == "linear":
-        return (lambda x: model(x, training=False)), None
-    raise ValueError(
-        f"cannot read class scores before the output activation {act!r} of layer "
-        f"{last.name!r}; visualise a layer's channels instead"
-    )
 
 
 def _ascend(
@@ -976,43 +952,44 @@ def visualise_classes(
 
     The logit, not the probability: a probability can also be raised by lowering the other
     classes' scores, which finds inputs that are "not anything else" rather than "this"
-    (Simonyan et al. 2014). Otherwise as :func:`visualise_channels`.
+    (Simonyan et al. 2014). The scores are :func:`explainer.attribution.score_model`'s (the
+    raw output for a model without a softmax), the same the attribution chapter explains.
+    Otherwise as :func:`visualise_channels`.
     """
     import tensorflow as tf
 
-    logits, silence = _logit_function(model)
+    from explainer.attribution import score_model
+
+    scores = score_model(model)  # one rule for "the class score before the softmax"
     n_classes = int(model.outputs[0].shape[-1])
     cls = np.asarray(classes, dtype=np.int64)
     if cls.size == 0 or cls.min() < 0 or cls.max() >= n_classes:
         raise ValueError(f"classes must be in 0 … {n_classes - 1}, got {list(cls)}")
 
     def ascent(x: Any, t: Any) -> Any:
-        z = logits(x)
+        z = scores(x, training=False)
         return tf.reduce_sum(z * tf.one_hot(t, n_classes, dtype=z.dtype), axis=1)
 
     def measure(x: Any, t: Any) -> Any:
         z = ascent(x, t)
         return tf.stack([z, z], axis=1)
 
-    # The measure must also see logits: trace it with the softmax off too.
-    gate = _swapped_activation(silence, _linear) if silence else contextlib.nullcontext()
-    with gate:
-        return _ascend(
-            model,
-            ascent,
-            measure,
-            cls,
-            swaps=_leaky_swaps(model),
-            objective="class logit",
-            layer=model.layers[-1].name,
-            steps=steps,
-            step_size=step_size,
-            value_range=value_range,
-            regularisers=regularisers or Regularisers(),
-            seed=seed,
-            noise=noise,
-            start=start,
-        )
+    return _ascend(
+        model,
+        ascent,
+        measure,
+        cls,
+        swaps=_leaky_swaps(model),
+        objective="class logit",
+        layer=model.layers[-1].name,
+        steps=steps,
+        step_size=step_size,
+        value_range=value_range,
+        regularisers=regularisers or Regularisers(),
+        seed=seed,
+        noise=noise,
+        start=start,
+    )
 
 
 # --- The learned space -------------------------------------------------------------------------

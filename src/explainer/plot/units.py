@@ -50,9 +50,10 @@ def display_tiles(
 
     uint8 images are shown as they are; float images are mapped from ``value_range`` to 0–255
     (default: :func:`explainer.plot.images.image_range` of the pixels inside, the rule of
-    :func:`explainer.plot.prepare_image`: a fixed 0–1 or 0–255 scale when the values fit one). Pixels where ``inside`` is False (a receptive
-    field that reaches past the image border) become a light checkerboard, the usual sign for
-    "no picture here", so a patch at the border is not mistaken for a dark or bright one.
+    :func:`explainer.plot.prepare_image`: a fixed 0–1 or 0–255 scale when the values fit one).
+    Pixels where ``inside`` is False (a receptive field that reaches past the image border)
+    become a light checkerboard, the usual sign for "no picture here", so a patch at the border
+    is not mistaken for a dark or bright one.
     """
     arr = np.asarray(images)
     if arr.ndim >= 3 and arr.shape[-1] in (1, 3):
