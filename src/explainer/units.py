@@ -571,58 +571,46 @@ def cut_patches(
 # --- Running a model: a compiled function from input to the named layers ----------------------
 
 
-def _model_inputs(model: Any) -> Any:
-    return model.inputs[0] if len(model.inputs) == 1 else model.inputs
+def _layer_path(model: Any, name: str) -> str:
+    """``name`` as a :func:`explainer.probe.find_layer` path (``base/inner`` when nested)."""
+    return "/".join(layer.name for layer in _find_layer(model, name))
 
 
-def _sub_function(model: Any, chain: list[Any]) -> Callable[[Any], Any]:
-    """input → output of ``chain[-1]``, entering the nested models of ``chain``."""
-    import keras
+def _sub_function(model: Any, name: str) -> Callable[[Any], Any]:
+    """input → output of the layer called ``name`` (inside nested models too), traceable."""
+    from explainer.probe import submodel
 
-    if len(chain) == 1:
-        sub = keras.Model(_model_inputs(model), chain[0].output)
-        return lambda x: sub(x, training=False)
-    nested = chain[0]
-    to_nested = keras.Model(_model_inputs(model), nested._inbound_nodes[0].input_tensors[0])
-    inner = _sub_function(nested, chain[1:])
-    return lambda x: inner(to_nested(x, training=False))
+    sub = submodel(model, [_layer_path(model, name)])
+
+    def run(x: Any) -> Any:
+        out = sub(x, training=False)
+        return out[0] if isinstance(out, (list, tuple)) else out
+
+    return run
 
 
 def layer_function(model: keras.Model, layers: Sequence[str]) -> Callable[[np.ndarray], list]:
     """A compiled function: a batch of inputs → the outputs of ``layers`` as NumPy arrays.
 
-    One forward pass for all layers (when they are in the model itself; layers inside nested
-    models get one pass per nesting path). Compiled once with ``tf.function`` for any batch
-    size: for the book's small networks this is two to three times faster than calling the
-    model eagerly.
+    One forward pass for all layers (:func:`explainer.probe.submodel`, which also reaches into
+    nested models). Compiled once with ``tf.function`` for any batch size: for the book's small
+    networks this is two to three times faster than calling the model eagerly.
     """
-    import keras
     import tensorflow as tf
 
-    chains = [_find_layer(model, name) for name in layers]
-    top = [c[0] for c in chains if len(c) == 1]
-    nested = [c for c in chains if len(c) > 1]
-    funcs: list[Callable[[Any], Any]] = []
-    if top:
-        sub = keras.Model(_model_inputs(model), [layer.output for layer in top])
-        funcs.append(lambda x: sub(x, training=False))
-    funcs.extend(_sub_function(model, c) for c in nested)
-    order = [name for name in layers if len(_find_layer(model, name)) == 1]
-    order += [name for name in layers if len(_find_layer(model, name)) > 1]
+    from explainer.probe import submodel
+
+    sub = submodel(model, [_layer_path(model, name) for name in layers])
     shape = [None, *model.inputs[0].shape[1:]]
 
     @tf.function(input_signature=[tf.TensorSpec(shape, model.inputs[0].dtype)])
     def run(x: Any) -> list[Any]:
-        out: list[Any] = []
-        for fn in funcs:
-            r = fn(x)
-            out.extend(r if isinstance(r, (list, tuple)) else [r])
-        return out
+        out = sub(x, training=False)
+        return list(out) if isinstance(out, (list, tuple)) else [out]
 
     def call(batch: np.ndarray) -> list[np.ndarray]:
         result = run(tf.convert_to_tensor(np.asarray(batch), dtype=model.inputs[0].dtype))
-        by_name = dict(zip(order, result, strict=True))
-        return [np.asarray(by_name[name]) for name in layers]
+        return [np.asarray(r) for r in result]
 
     return call
 
@@ -899,7 +887,7 @@ def visualise_channels(
     chans = np.asarray(channels, dtype=np.int64)
     if chans.size == 0 or chans.min() < 0 or chans.max() >= n_channels:
         raise ValueError(f"channels must be in 0 … {n_channels - 1}, got {list(chans)}")
-    fn = _sub_function(model, chain)
+    fn = _sub_function(model, layer)
 
     def pick(x: Any, t: Any) -> Any:
         maps = fn(x)
