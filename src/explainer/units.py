@@ -683,10 +683,10 @@ class Visualisation:
     images: np.ndarray
     """(n, H, W, C) float32 within ``value_range``."""
     trace: np.ndarray
-    """(n, steps + 1): the unit's activation (channel mean over positions, or class logit) of
+    """``(n, steps + 1)``, the unit's activation (channel mean over positions, or class logit) of
     the image before the first step and after each step."""
     peak: np.ndarray
-    """(n,): the returned image's largest activation of the unit over positions (the score
+    """``(n,)``, the returned image's largest activation of the unit over positions (the score
     :class:`TopActivations` ranks real images by; the logit again for classes)."""
     targets: np.ndarray
     """The channel or class index of each image."""
@@ -698,7 +698,7 @@ class Visualisation:
 
     @property
     def final(self) -> np.ndarray:
-        """(n,): the activation of the returned images."""
+        """``(n,)``, the activation of the returned images."""
         return self.trace[:, -1]
 
 
