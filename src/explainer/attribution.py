@@ -171,19 +171,11 @@ def _WithoutActivation(layer: Any) -> Any:
 
 
 def _layer_path(model: keras.Model, layer: str | Sequence[str]) -> list[str]:
+    """``layer`` (``"base/inner"`` or its parts) as a list, checked by :func:`probe.find_layer`."""
+    from explainer.probe import find_layer
+
     path = layer.split("/") if isinstance(layer, str) else list(layer)
-    current: Any = model
-    for i, name in enumerate(path):
-        try:
-            current = current.get_layer(name)
-        except ValueError:
-            where = "/".join(path[:i]) or f"model {model.name!r}"
-            names = [lay.name for lay in current.layers]
-            raise ValueError(
-                f"no layer {name!r} in {where}; its layers are {names} (nest with 'base/inner')"
-            ) from None
-        if i < len(path) - 1 and not _is_model(current):
-            raise ValueError(f"layer {name!r} is not a model, so it has no layer {path[i + 1]!r}")
+    find_layer(model, "/".join(path))
     return path
 
 
