@@ -1,8 +1,20 @@
-"""Shared test setup: a headless matplotlib and quiet TensorFlow."""
+"""Shared test setup: a headless matplotlib, quiet TensorFlow, and the book's scripts importable.
+
+The tools (``tools/*.py``) and Sphinx extensions (``docs/_ext/*.py``) are scripts, not a
+package: their folders are put on ``sys.path`` here, once, so tests ``import publish`` etc.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from explainer import environment
+
+ROOT = Path(__file__).resolve().parent.parent
+for _folder in (ROOT / "tools", ROOT / "docs" / "_ext"):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 
 environment.configure()
 

@@ -357,8 +357,10 @@ def test_bad_input_says_what_is_wrong():
         attribution.integrated_gradients(model, x, baseline=np.zeros(3))
     with pytest.raises(ValueError, match="do not fit"):
         attribution.gradients(model, np.zeros((1, 9, 9, 2)))
-    with pytest.raises(ValueError, match="no layer 'nope'"):
+    with pytest.raises(ValueError, match=r"no layer 'nope'; its layers are \['conv', 'pool'"):
         attribution.grad_cam(model, x, layer="nope")
+    with pytest.raises(ValueError, match="'conv' is not a nested model"):
+        attribution.grad_cam(model, x, layer="conv/inner")
     with pytest.raises(ValueError, match="maps must have shape"):
         attribution.deletion(model, x, np.zeros((2, 4, 4)))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import pytest
 from explainer import conventions, metrics, sphinxext
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 GOOD = '''"""
 Four filters or sixteen

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
+import new_chapter  # tools/new_chapter.py (on the path by conftest.py)
 import pytest
 
 from explainer import conventions
 
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("new_chapter", ROOT / "tools" / "new_chapter.py")
-new_chapter = importlib.util.module_from_spec(spec)
-sys.modules["new_chapter"] = new_chapter
-spec.loader.exec_module(new_chapter)
 
 
 @pytest.fixture

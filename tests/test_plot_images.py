@@ -53,6 +53,20 @@ def test_every_plot_module_draws_images_by_the_rule() -> None:
     for im in drawn:
         np.testing.assert_allclose(im.get_array(), expected, rtol=1e-6)
     assert float(expected.max()) == pytest.approx(200 / 255)
+    # The units chapter's tiles are composed as uint8 by the same rule (rounded to 1/255).
+    tiles = plot.display_tiles(photo[None])
+    np.testing.assert_array_equal(tiles[0], np.round(expected * 255).astype(np.uint8))
+
+
+def test_display_tiles_follows_the_rule_unless_given_a_range() -> None:
+    faint = np.full((1, 2, 2), 0.2)
+    assert (plot.display_tiles(faint) == 51).all()  # 0.2 of white, not stretched
+    standardised = np.array([[[-2.0, 0.0], [1.0, 2.0]]])
+    np.testing.assert_array_equal(
+        plot.display_tiles(standardised)[0, ..., 0], [[0, 128], [191, 255]]
+    )
+    explicit = plot.display_tiles(faint, value_range=(0.0, 0.4))
+    assert (explicit == 128).all()
 
 
 def test_tile_grid_layout_does_not_depend_on_the_image_dtype() -> None:

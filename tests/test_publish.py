@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 from pathlib import Path
 
+import html_fixes  # docs/_ext/html_fixes.py and tools/publish.py, on the path by conftest.py
+import publish
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-publish = _load("publish", ROOT / "tools" / "publish.py")
 
 SHA_A = "a" * 40
 SHA_B = "b" * 40
@@ -251,8 +241,6 @@ def test_version_number_alone_does_not_change_the_example_inputs() -> None:
 
 
 # -- HTML fixes of the book ---------------------------------------------------------------------
-
-html_fixes = _load("html_fixes", ROOT / "docs" / "_ext" / "html_fixes.py")
 
 
 def test_bare_toctree_toggles_get_a_name() -> None:

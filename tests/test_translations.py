@@ -7,24 +7,12 @@ catalog and says how to update the catalogs.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
+import i18n  # tools/i18n.py and docs/_ext/i18n_fixes.py, on the path by conftest.py
+import i18n_fixes
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-i18n = _load("i18n", ROOT / "tools" / "i18n.py")
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-import i18n_fixes  # noqa: E402
 
 
 def test_every_message_is_translated() -> None:

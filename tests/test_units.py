@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from matplotlib.colors import to_rgb
 
-from explainer import plot, units
+from explainer import attribution, plot, units
 
 L = keras.layers
 
@@ -213,6 +213,10 @@ def test_class_visualisation_raises_the_logit():
     assert v.objective == "class logit" and m.get_layer("out").activation.__name__ == "softmax"
     with pytest.raises(ValueError, match="classes"):
         units.visualise_classes(m, [3])
+    # The trace ends at the class's logit as the attribution chapter reads it.
+    np.testing.assert_allclose(
+        v.final, attribution.logits(m, v.images)[[0, 1, 2], [0, 1, 2]], rtol=1e-5, atol=1e-5
+    )
 
 
 # --- the learned space -----------------------------------------------------------------------

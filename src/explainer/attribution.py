@@ -68,6 +68,7 @@ __all__ = [
     "logits",
     "occlusion",
     "random_maps",
+    "score_model",
     "smoothgrad",
     "spearman",
 ]
@@ -170,19 +171,11 @@ def _WithoutActivation(layer: Any) -> Any:
 
 
 def _layer_path(model: keras.Model, layer: str | Sequence[str]) -> list[str]:
+    """``layer`` (``"base/inner"`` or its parts) as a list, checked by :func:`probe.find_layer`."""
+    from explainer.probe import find_layer
+
     path = layer.split("/") if isinstance(layer, str) else list(layer)
-    current: Any = model
-    for i, name in enumerate(path):
-        try:
-            current = current.get_layer(name)
-        except ValueError:
-            where = "/".join(path[:i]) or f"model {model.name!r}"
-            names = [lay.name for lay in current.layers]
-            raise ValueError(
-                f"no layer {name!r} in {where}; its layers are {names} (nest with 'base/inner')"
-            ) from None
-        if i < len(path) - 1 and not _is_model(current):
-            raise ValueError(f"layer {name!r} is not a model, so it has no layer {path[i + 1]!r}")
+    find_layer(model, "/".join(path))
     return path
 
 
@@ -266,6 +259,16 @@ def _rewired(model: keras.Model, capture: Sequence[str] | None, top: bool) -> ke
 
 
 _CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Any]] = weakref.WeakKeyDictionary()
+
+
+def score_model(model: keras.Model) -> keras.Model:
+    """A model sharing ``model``'s layers whose output is the class scores before the softmax.
+
+    The one place the book reads logits from a classifier (see "Which score" above): the
+    attribution methods here and :func:`explainer.units.visualise_classes` both use it. Built
+    once per model; call it with ``training=False``.
+    """
+    return _score_model(model)
 
 
 def _score_model(model: keras.Model, capture: Sequence[str] | None = None) -> keras.Model:

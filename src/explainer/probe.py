@@ -99,8 +99,11 @@ def find_layer(model: keras.Model, path: str) -> keras.layers.Layer:
         try:
             layer = container.get_layer(part)
         except ValueError as exc:
-            where = "/".join(parts[:depth]) or "the model"
-            raise ValueError(f"{where} has no layer {part!r}") from exc
+            where = "/".join(parts[:depth]) or f"model {model.name!r}"
+            names = [lay.name for lay in container.layers]
+            raise ValueError(
+                f"{where} has no layer {part!r}; its layers are {names} (nest with 'base/inner')"
+            ) from exc
         if depth < len(parts) - 1 and not _is_model(layer):
             raise ValueError(f"layer {'/'.join(parts[: depth + 1])!r} is not a nested model")
         container = layer

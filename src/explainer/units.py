@@ -571,58 +571,46 @@ def cut_patches(
 # --- Running a model: a compiled function from input to the named layers ----------------------
 
 
-def _model_inputs(model: Any) -> Any:
-    return model.inputs[0] if len(model.inputs) == 1 else model.inputs
+def _layer_path(model: Any, name: str) -> str:
+    """``name`` as a :func:`explainer.probe.find_layer` path (``base/inner`` when nested)."""
+    return "/".join(layer.name for layer in _find_layer(model, name))
 
 
-def _sub_function(model: Any, chain: list[Any]) -> Callable[[Any], Any]:
-    """input → output of ``chain[-1]``, entering the nested models of ``chain``."""
-    import keras
+def _sub_function(model: Any, name: str) -> Callable[[Any], Any]:
+    """input → output of the layer called ``name`` (inside nested models too), traceable."""
+    from explainer.probe import submodel
 
-    if len(chain) == 1:
-        sub = keras.Model(_model_inputs(model), chain[0].output)
-        return lambda x: sub(x, training=False)
-    nested = chain[0]
-    to_nested = keras.Model(_model_inputs(model), nested._inbound_nodes[0].input_tensors[0])
-    inner = _sub_function(nested, chain[1:])
-    return lambda x: inner(to_nested(x, training=False))
+    sub = submodel(model, [_layer_path(model, name)])
+
+    def run(x: Any) -> Any:
+        out = sub(x, training=False)
+        return out[0] if isinstance(out, (list, tuple)) else out
+
+    return run
 
 
 def layer_function(model: keras.Model, layers: Sequence[str]) -> Callable[[np.ndarray], list]:
     """A compiled function: a batch of inputs → the outputs of ``layers`` as NumPy arrays.
 
-    One forward pass for all layers (when they are in the model itself; layers inside nested
-    models get one pass per nesting path). Compiled once with ``tf.function`` for any batch
-    size: for the book's small networks this is two to three times faster than calling the
-    model eagerly.
+    One forward pass for all layers (:func:`explainer.probe.submodel`, which also reaches into
+    nested models). Compiled once with ``tf.function`` for any batch size: for the book's small
+    networks this is two to three times faster than calling the model eagerly.
     """
-    import keras
     import tensorflow as tf
 
-    chains = [_find_layer(model, name) for name in layers]
-    top = [c[0] for c in chains if len(c) == 1]
-    nested = [c for c in chains if len(c) > 1]
-    funcs: list[Callable[[Any], Any]] = []
-    if top:
-        sub = keras.Model(_model_inputs(model), [layer.output for layer in top])
-        funcs.append(lambda x: sub(x, training=False))
-    funcs.extend(_sub_function(model, c) for c in nested)
-    order = [name for name in layers if len(_find_layer(model, name)) == 1]
-    order += [name for name in layers if len(_find_layer(model, name)) > 1]
+    from explainer.probe import submodel
+
+    sub = submodel(model, [_layer_path(model, name) for name in layers])
     shape = [None, *model.inputs[0].shape[1:]]
 
     @tf.function(input_signature=[tf.TensorSpec(shape, model.inputs[0].dtype)])
     def run(x: Any) -> list[Any]:
-        out: list[Any] = []
-        for fn in funcs:
-            r = fn(x)
-            out.extend(r if isinstance(r, (list, tuple)) else [r])
-        return out
+        out = sub(x, training=False)
+        return list(out) if isinstance(out, (list, tuple)) else [out]
 
     def call(batch: np.ndarray) -> list[np.ndarray]:
         result = run(tf.convert_to_tensor(np.asarray(batch), dtype=model.inputs[0].dtype))
-        by_name = dict(zip(order, result, strict=True))
-        return [np.asarray(by_name[name]) for name in layers]
+        return [np.asarray(r) for r in result]
 
     return call
 
@@ -695,10 +683,10 @@ class Visualisation:
     images: np.ndarray
     """(n, H, W, C) float32 within ``value_range``."""
     trace: np.ndarray
-    """Shape ``(n, steps + 1)``: the unit's activation (channel mean over positions, or class logit) of
+    """``(n, steps + 1)``, the unit's activation (channel mean over positions, or class logit) of
     the image before the first step and after each step."""
     peak: np.ndarray
-    """Shape ``(n,)``: the returned image's largest activation of the unit over positions (the score
+    """``(n,)``, the returned image's largest activation of the unit over positions (the score
     :class:`TopActivations` ranks real images by; the logit again for classes)."""
     targets: np.ndarray
     """The channel or class index of each image."""
@@ -710,7 +698,7 @@ class Visualisation:
 
     @property
     def final(self) -> np.ndarray:
-        """Shape ``(n,)``: the activation of the returned images."""
+        """``(n,)``, the activation of the returned images."""
         return self.trace[:, -1]
 
 
@@ -758,32 +746,8 @@ def _leaky_swaps(model: Any) -> list[tuple[Any, Callable[[Any], Any]]]:
     return found
 
 
-def _linear(z: Any) -> Any:
-    return z
-
-
 LEAK = 0.1
 """Slope below zero of the ReLU a channel is ascended through (see :func:`visualise_channels`)."""
-
-
-def _logit_function(model: Any) -> tuple[Callable[[Any], Any], Any]:
-    """input → class scores before the softmax, and the layer whose activation to switch off
-    while tracing (``None`` when the scores are a layer's input or the output itself)."""
-    import keras
-
-    last = model.layers[-1]
-    cls, act = type(last).__name__, _activation_name(last)
-    if cls == "Softmax" or (cls == "Activation" and act == "softmax"):
-        sub = keras.Model(_model_inputs(model), last.input)
-        return (lambda x: sub(x, training=False)), None
-    if act == "softmax":
-        return (lambda x: model(x, training=False)), last
-    if act == "linear":
-        return (lambda x: model(x, training=False)), None
-    raise ValueError(
-        f"cannot read class scores before the output activation {act!r} of layer "
-        f"{last.name!r}; visualise a layer's channels instead"
-    )
 
 
 def _ascend(
@@ -923,7 +887,7 @@ def visualise_channels(
     chans = np.asarray(channels, dtype=np.int64)
     if chans.size == 0 or chans.min() < 0 or chans.max() >= n_channels:
         raise ValueError(f"channels must be in 0 … {n_channels - 1}, got {list(chans)}")
-    fn = _sub_function(model, chain)
+    fn = _sub_function(model, layer)
 
     def pick(x: Any, t: Any) -> Any:
         maps = fn(x)
@@ -976,43 +940,44 @@ def visualise_classes(
 
     The logit, not the probability: a probability can also be raised by lowering the other
     classes' scores, which finds inputs that are "not anything else" rather than "this"
-    (Simonyan et al. 2014). Otherwise as :func:`visualise_channels`.
+    (Simonyan et al. 2014). The scores are :func:`explainer.attribution.score_model`'s (the
+    raw output for a model without a softmax), the same the attribution chapter explains.
+    Otherwise as :func:`visualise_channels`.
     """
     import tensorflow as tf
 
-    logits, silence = _logit_function(model)
+    from explainer.attribution import score_model
+
+    scores = score_model(model)  # one rule for "the class score before the softmax"
     n_classes = int(model.outputs[0].shape[-1])
     cls = np.asarray(classes, dtype=np.int64)
     if cls.size == 0 or cls.min() < 0 or cls.max() >= n_classes:
         raise ValueError(f"classes must be in 0 … {n_classes - 1}, got {list(cls)}")
 
     def ascent(x: Any, t: Any) -> Any:
-        z = logits(x)
+        z = scores(x, training=False)
         return tf.reduce_sum(z * tf.one_hot(t, n_classes, dtype=z.dtype), axis=1)
 
     def measure(x: Any, t: Any) -> Any:
         z = ascent(x, t)
         return tf.stack([z, z], axis=1)
 
-    # The measure must also see logits: trace it with the softmax off too.
-    gate = _swapped_activation(silence, _linear) if silence else contextlib.nullcontext()
-    with gate:
-        return _ascend(
-            model,
-            ascent,
-            measure,
-            cls,
-            swaps=_leaky_swaps(model),
-            objective="class logit",
-            layer=model.layers[-1].name,
-            steps=steps,
-            step_size=step_size,
-            value_range=value_range,
-            regularisers=regularisers or Regularisers(),
-            seed=seed,
-            noise=noise,
-            start=start,
-        )
+    return _ascend(
+        model,
+        ascent,
+        measure,
+        cls,
+        swaps=_leaky_swaps(model),
+        objective="class logit",
+        layer=model.layers[-1].name,
+        steps=steps,
+        step_size=step_size,
+        value_range=value_range,
+        regularisers=regularisers or Regularisers(),
+        seed=seed,
+        noise=noise,
+        start=start,
+    )
 
 
 # --- The learned space -------------------------------------------------------------------------

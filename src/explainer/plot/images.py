@@ -25,7 +25,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.image import AxesImage
 
-__all__ = ["draw_image", "prepare_image"]
+__all__ = ["draw_image", "image_range", "prepare_image"]
 
 
 def prepare_image(image: Any) -> np.ndarray:
@@ -44,16 +44,27 @@ def prepare_image(image: Any) -> np.ndarray:
     if arr.dtype == bool:
         return arr.astype(np.float32)
     values = arr.astype(np.float32)
-    finite = values[np.isfinite(values)]
+    lo, hi = image_range(values)
+    out = (values - lo) / (hi - lo if hi > lo else 1.0)
+    return np.clip(np.nan_to_num(out, nan=0.0), 0.0, 1.0)
+
+
+def image_range(values: Any) -> tuple[float, float]:
+    """The range a float image is drawn on, by the module's rule: ``(0, 1)`` when every finite
+    value lies in it, else ``(0, 255)`` when they lie in that, else their own minimum and maximum.
+
+    Plot functions that compose images themselves (tile mosaics) map this range to black …
+    white, so they draw an array exactly as :func:`draw_image` would.
+    """
+    arr = np.asarray(values, dtype=np.float32)
+    finite = arr[np.isfinite(arr)]
     lo = float(finite.min()) if finite.size else 0.0
     hi = float(finite.max()) if finite.size else 0.0
     if lo >= 0.0 and hi <= 1.0:
-        out = values
-    elif lo >= 0.0 and hi <= 255.0:
-        out = values / 255.0
-    else:
-        out = (values - lo) / (hi - lo if hi > lo else 1.0)
-    return np.clip(np.nan_to_num(out, nan=0.0), 0.0, 1.0)
+        return 0.0, 1.0
+    if lo >= 0.0 and hi <= 255.0:
+        return 0.0, 255.0
+    return lo, hi
 
 
 def draw_image(

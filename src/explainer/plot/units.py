@@ -18,6 +18,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import offset_copy
 
 from explainer.plot.grids import TileGrid, tile_grid
+from explainer.plot.images import image_range
 from explainer.units import Patches, grid_layout
 
 __all__ = [
@@ -47,10 +48,12 @@ def display_tiles(
 ) -> np.ndarray:
     """Images ``(..., H, W)``, ``(..., H, W, 1)`` or ``(..., H, W, 3)`` as uint8 RGB tiles.
 
-    uint8 images are shown as they are; float images are mapped from ``value_range`` (default:
-    their own minimum and maximum) to 0–255. Pixels where ``inside`` is False (a receptive
-    field that reaches past the image border) become a light checkerboard, the usual sign for
-    "no picture here", so a patch at the border is not mistaken for a dark or bright one.
+    uint8 images are shown as they are; float images are mapped from ``value_range`` to 0–255
+    (default: :func:`explainer.plot.images.image_range` of the pixels inside, the rule of
+    :func:`explainer.plot.prepare_image`: a fixed 0–1 or 0–255 scale when the values fit one).
+    Pixels where ``inside`` is False (a receptive field that reaches past the image border)
+    become a light checkerboard, the usual sign for "no picture here", so a patch at the border
+    is not mistaken for a dark or bright one.
     """
     arr = np.asarray(images)
     if arr.ndim >= 3 and arr.shape[-1] in (1, 3):
@@ -60,9 +63,7 @@ def display_tiles(
         grey = True
     if arr.dtype != np.uint8:
         valid = arr if inside is None else arr[np.asarray(inside)]
-        lo, hi = value_range or (
-            (float(valid.min()), float(valid.max())) if valid.size else (0.0, 1.0)
-        )
+        lo, hi = value_range or image_range(valid)
         span = hi - lo if hi > lo else 1.0
         arr = np.clip(np.round((arr.astype(np.float64) - lo) / span * 255), 0, 255).astype(np.uint8)
     rgb = np.repeat(arr, 3, axis=-1) if grey else arr.copy()
