@@ -392,10 +392,19 @@ def build_env(version: str, language: str = "en", translated: bool = True) -> di
     return env
 
 
+DISTRIBUTIONS = ("explainer", "explainer-book")
+"""The package's distribution names over its history (0.1.0 was "explainer")."""
+
+
 def pip_install(checkout: Path) -> None:
-    """Install a checkout with its docs extras, so that its own dependencies are used."""
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "-e", f"{checkout}[docs]"]
-    subprocess.run(cmd, check=True)
+    """Install a checkout with its docs extras, so that its own dependencies are used.
+
+    Any installed copy under another distribution name goes first: two editable installs of
+    the same import package would leave it to sys.path order which one is imported.
+    """
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run([*pip, "uninstall", "--yes", "--quiet", *DISTRIBUTIONS], check=False)
+    subprocess.run([*pip, "install", "--quiet", "-e", f"{checkout}[docs]"], check=True)
 
 
 def has_translation(checkout: Path, language: str) -> bool:
