@@ -46,16 +46,16 @@ N_MISTAKES = 40
 
 @dataclass(frozen=True)
 class Batch:
-    """One chunk of the pass, as every accumulator sees it."""
+    """One model batch of the pass (at most 256 images), as every accumulator sees it."""
 
     start: int
-    """Index of the chunk's first image in the data."""
+    """Index of the batch's first image in the data."""
     x: np.ndarray
-    """The chunk as fed to the model (float, the model's input shape)."""
+    """The batch as fed to the model (float, the model's input shape)."""
     y: np.ndarray
     """Its labels."""
     outputs: np.ndarray
-    """The model's raw outputs for the chunk (probabilities, logits or one sigmoid unit)."""
+    """The model's raw outputs for the batch (probabilities, logits or one sigmoid unit)."""
     activations: Mapping[str, np.ndarray]
     """Outputs of the layers the accumulators asked for, keyed by layer path."""
 
@@ -137,6 +137,7 @@ def stream(
             warnings.simplefilter("ignore")
             runner = probe.submodel(model, paths, with_output=True)
     n = data.n
+    step = _batch_size(runner, len(paths))
     with progress.task("predicting", n) as update, warnings.catch_warnings():
         # Keras warns that a sub-model gets a tensor, not a one-item list.
         warnings.filterwarnings("ignore", "The structure of `inputs`", UserWarning)
@@ -144,13 +145,31 @@ def stream(
             view = data.x[start:stop]
             x = prepare(view, plan)
             release(view)
-            parts = [_on_batch(runner, x[i : i + 256]) for i in range(0, len(x), 256)]
-            outputs, *acts = (np.concatenate(column) for column in zip(*parts, strict=True))
-            activations = dict(zip(paths, acts, strict=True))
-            batch = Batch(start, x, data.y[start:stop], outputs, activations)
-            for acc in accumulators:
-                acc.update(batch)
+            y = data.y[start:stop]
+            # Accumulators get one model batch at a time: layer outputs can be many times the
+            # size of the input, so only one batch of them exists at once.
+            for i in range(0, len(x), step):
+                outputs, *acts = _on_batch(runner, x[i : i + step])
+                activations = dict(zip(paths, acts, strict=True))
+                batch = Batch(start + i, x[i : i + step], y[i : i + step], outputs, activations)
+                for acc in accumulators:
+                    acc.update(batch)
             update(stop)
+
+
+ACTIVATION_BYTES = 64 * 2**20
+"""Bytes of layer outputs per model batch when accumulators ask for layers."""
+
+
+def _batch_size(runner: keras.Model, extra_outputs: int) -> int:
+    """256 images per model batch, fewer when the requested layer outputs would be large."""
+    if not extra_outputs:
+        return 256
+    per_image = 0
+    for out in runner.outputs:
+        dims = [d for d in out.shape[1:] if d is not None]
+        per_image += 4 * math.prod(dims)
+    return int(max(1, min(256, ACTIVATION_BYTES // max(per_image, 1))))
 
 
 def to_probabilities(raw: np.ndarray, binary: bool) -> tuple[np.ndarray, bool]:
