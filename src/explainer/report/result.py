@@ -29,9 +29,9 @@ __all__ = [
     "Templates",
     "UnitsLayer",
     "UnitsResult",
+    "WeightStats",
     "WhereImage",
     "WhereResult",
-    "WeightStats",
     "to_json",
 ]
 
@@ -257,6 +257,8 @@ class UnitsLayer(JsonData):
     """For each drawn channel, the data indices of its top images, best first."""
     top_values: list[list[float]] = field(default_factory=list)
     file: str | None = None
+    whole: bool = False
+    """The field covers the whole image, so whole images are drawn."""
     note: str | None = None
     """Why the layer is not drawn, when it is not."""
     positions: Any = field(default=None, repr=False, metadata={"internal": True})

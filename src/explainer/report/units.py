@@ -88,8 +88,7 @@ def layer_field(model: Any, path: str) -> ReceptiveField:
     chain = units._find_layer(model, parts[-1])
     if [layer.name for layer in chain] != parts:
         raise units.ReceptiveFieldError(
-            f"its name {parts[-1]!r} is also used elsewhere in the model, so its field is "
-            "ambiguous"
+            f"its name {parts[-1]!r} is also used elsewhere in the model, so its field is ambiguous"
         )
     return units.receptive_field(model, parts[-1])
 
@@ -109,9 +108,7 @@ def compute_units(ctx: Context, accumulated: dict[str, TopExamples] | None) -> U
         return out
     for path, top in accumulated.items():
         layer = probe.find_layer(ctx.model, path)
-        entry = UnitsLayer(
-            layer=path, type=type(layer).__name__, channels=top.n_channels, k=top.k
-        )
+        entry = UnitsLayer(layer=path, type=type(layer).__name__, channels=top.n_channels, k=top.k)
         out.images = top.count
         try:
             rf = layer_field(ctx.model, path)
@@ -168,7 +165,17 @@ def draw_units(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
         wanted = np.unique(idx[idx >= 0])
         images = ctx.images(wanted)  # only the winners: at most channels × k images
         local = np.where(idx >= 0, np.searchsorted(wanted, idx), -1)
-        patches = units.cut_patches(images, local, entry.positions, rf)
+        h, w = images.shape[1:3]
+        if rf.size[0] >= h and rf.size[1] >= w:
+            # The unit sees the whole image: show the images, not a mostly empty field.
+            patches = units.Patches(
+                images=images[local],
+                inside=np.broadcast_to(local[..., None, None] >= 0, (*local.shape, h, w)),
+                boxes=np.broadcast_to(np.array([0, 0, h, w]), (*local.shape, 4)),
+            )
+            entry.whole = True
+        else:
+            patches = units.cut_patches(images, local, entry.positions, rf)
         with canvas.section(f"the top patches of {entry.layer}"):
             n = len(entry.drawn)
             alt = (

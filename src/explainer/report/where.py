@@ -9,6 +9,7 @@ gradient and a few hundred forward passes per map, whatever the size of the data
 
 from __future__ import annotations
 
+import textwrap
 import time
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -111,6 +112,12 @@ def compute_where(ctx: Context, accumulated: Any = None) -> WhereResult:
         )
         return result
     correct = [i for i in ctx.samples if ctx.pred[i] == ctx.y[i]][:MAX_CORRECT]
+    if ctx.samples:  # a few more right answers, of classes not shown yet (as the chapter)
+        for i in np.flatnonzero(ctx.pred == ctx.y).tolist():
+            if len(correct) >= MAX_CORRECT:
+                break
+            if int(ctx.y[i]) not in {int(ctx.y[j]) for j in correct}:
+                correct.append(int(i))
     wrong = [i for i in ctx.samples if ctx.pred[i] != ctx.y[i]]
     for i in probe.most_confident_mistakes(ctx.y, ctx.proba, n=MAX_MISTAKES).tolist():
         if i not in wrong:
@@ -170,19 +177,27 @@ def draw_where(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
         ]
         if group == "correct":
             colors = ["black"] * len(rows)
-            alt = f"Integrated gradients and occlusion maps of {len(rows)} correctly classified images"
+            what = "image" if len(rows) == 1 else f"{len(rows)} images"
+            alt = f"Integrated gradients and occlusion maps of correctly classified {what}"
         else:
+            what = "mistake" if len(entries) == 1 else f"{len(entries)} mistakes"
             alt = (
-                f"Integrated gradients and occlusion maps of the {len(entries)} most confident "
-                f"mistakes, for the predicted class and for the true class"
+                f"Integrated gradients and occlusion maps of the most confident {what}, "
+                f"for the predicted class and for the true class"
             )
         with canvas.section(f"the attribution maps ({group})"):
+            import matplotlib.pyplot as plt
+
+            # As wide as its columns (the plot's default is the book's page width).
+            width = max(3.6, 1.25 * len(rows) + 1.9)
+            fig = plt.figure(figsize=(width, 3 * 1.25 * 1.12 + 1.0), layout="constrained")
             grid = plot.attribution_grid(
                 ctx.images(rows),
                 {m: maps[m] for m in where.methods},
                 titles=titles,
                 title_colors=colors,
-                suptitle=alt,
+                fig=fig,
+                suptitle=textwrap.fill(alt, int(width * 11)),
             )
             where.files[group] = canvas.save(grid.figure, f"where_{group}", alt, "where")
     result.timings["where"] = where.seconds + time.perf_counter() - t0
