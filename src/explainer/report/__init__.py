@@ -37,8 +37,8 @@ one with):
    :class:`~explainer.report.compute.Context` (model, ``ctx.model_inputs(ctx.samples)``,
    ``ctx.proba``, ...). If it needs every image, give the section an ``accumulator`` factory
    ``(setup: PassSetup) -> Accumulator``: an object with ``layers`` (layer paths whose outputs it
-   needs), ``update(batch)`` (one model batch at a time) and ``finish()``; it rides the one streaming pass, and ``finish()``'s
-   value reaches ``compute`` as ``accumulated``.
+   needs), ``update(batch)`` (one model batch at a time) and ``finish()``; it rides the one
+   streaming pass, and ``finish()``'s value reaches ``compute`` as ``accumulated``.
 3. **Figure function**: ``draw_where(result, ctx, canvas)`` that draws with :mod:`explainer.plot`,
    saves with ``canvas.save(fig, stem, alt, "where")`` and stores the file name in
    ``result.where``.

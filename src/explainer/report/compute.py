@@ -37,6 +37,7 @@ __all__ = [
     "pick_samples",
     "prepare",
     "stream",
+    "take",
 ]
 
 CHUNK_BYTES = 16 * 2**20
@@ -320,9 +321,27 @@ class Context:
     def images(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
         """The images at ``indices``, shaped for drawing ``(k, H, W, C)``."""
         assert self.plan.image_shape is not None
-        picked = np.asarray(self.data.x[np.asarray(indices, dtype=np.int64)])
+        picked = take(self.data.x, indices)
         return picked.reshape((len(picked), *self.plan.image_shape))
 
-    def model_inputs(self, indices: Sequence[int]) -> np.ndarray:
+    def model_inputs(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
         """The images at ``indices`` as the model takes them."""
-        return prepare(np.asarray(self.data.x[np.asarray(indices, dtype=np.int64)]), self.plan)
+        return prepare(take(self.data.x, indices), self.plan)
+
+
+def take(x: Any, indices: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Rows ``indices`` of the data, read so that a memory-mapped file's pages are handed back.
+
+    Indexing a mapped file, even one row, maps the pages the kernel reads around it (over a
+    megabyte a row here), and they would count as the process's memory until exit: a few dozen
+    images spread over a big file looked like tens of megabytes.
+    """
+    idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+    if getattr(x, "_mmap", None) is None:  # in memory, or image files decoded on demand
+        return np.asarray(x[idx])
+    out = np.empty((len(idx), *x.shape[1:]), dtype=x.dtype)
+    for j, i in enumerate(idx.tolist()):
+        view = x[i : i + 1]
+        out[j] = view[0]
+        release(view)
+    return out
