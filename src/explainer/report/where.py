@@ -177,8 +177,12 @@ def draw_where(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
         ]
         if group == "correct":
             colors = ["black"] * len(rows)
-            what = "image" if len(rows) == 1 else f"{len(rows)} images"
-            alt = f"Integrated gradients and occlusion maps of correctly classified {what}"
+            what = (
+                "a correctly classified image"
+                if len(rows) == 1
+                else (f"{len(rows)} correctly classified images")
+            )
+            alt = f"Integrated gradients and occlusion maps of {what}"
         else:
             what = "mistake" if len(entries) == 1 else f"{len(entries)} mistakes"
             alt = (
