@@ -184,9 +184,13 @@ def draw_where(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
             )
             alt = f"Integrated gradients and occlusion maps of {what}"
         else:
-            what = "mistake" if len(entries) == 1 else f"{len(entries)} mistakes"
+            what = (
+                "most confident mistake"
+                if len(entries) == 1
+                else (f"{len(entries)} most confident mistakes")
+            )
             alt = (
-                f"Integrated gradients and occlusion maps of the most confident {what}, "
+                f"Integrated gradients and occlusion maps of the {what}, "
                 f"for the predicted class and for the true class"
             )
         with canvas.section(f"the attribution maps ({group})"):
