@@ -220,7 +220,10 @@ def test_report_sections(reports: dict[str, tuple[int, str, str, Path]]) -> None
     assert conv["templates"] is None
     assert [s["correct"] for s in conv["samples"]] == [True, False]  # one right, one wrong
     assert conv["model"]["outputs"] == "probabilities"
-    assert _figure_sections(conv) == ["accuracy", "mistakes", "conv", "conv", "conv", "weights"]
+    assert _figure_sections(conv) == [
+        *["accuracy", "mistakes", "conv", "conv", "conv"],
+        *["where", "where", "units", "weights"],
+    ]
 
     assert dense["conv_layers"] == [] and dense["samples"] == []
     assert dense["model"]["outputs"] == "logits"

@@ -12,6 +12,8 @@ The modules follow the flow of one report::
     result.py    the typed result: dataclasses with to_json() (= report.json)
     figures.py   one figure function per section, PNGs into an in-memory Canvas
     sections.py  the sections in page order: key, title, draw, compute, accumulator
+    where.py     section "Where the model looks" (attribution maps of the shown images)
+    units.py     section "What the units respond to" (top patches, an accumulator on the pass)
     render.py    Jinja2 (autoescape on): templates/report.html.j2 + templates/sections/*.html.j2,
                  static/report.css inlined
     api.py       generate() → Report (.save(folder), .to_json(), ._repr_html_())
@@ -24,17 +26,19 @@ pass reads a chunk at a time; only per-image results such as the ``(N, classes)`
 probabilities are kept); the page is
 self-contained (inline CSS, local PNGs, no script, no web request).
 
-**How to add a section** (e.g. "Where the model looks"):
+**How to add a section** (``where.py`` is a worked example without an accumulator, ``units.py``
+one with):
 
 1. **Result field**: a dataclass with ``to_json`` (subclass
-   :class:`~explainer.report.result.JsonData`) and a field ``where: Where | None = None`` on
-   :class:`~explainer.report.result.ReportResult`.
-2. **Compute**: a function ``compute_where(ctx, accumulated) -> Where`` reading the
+   :class:`~explainer.report.result.JsonData`) and a field ``where: WhereResult | None = None`` on
+   :class:`~explainer.report.result.ReportResult`. Arrays the figure needs but report.json
+   should not hold (maps, positions) go in fields with ``metadata={"internal": True}``.
+2. **Compute**: a function ``compute_where(ctx, accumulated) -> WhereResult`` reading the
    :class:`~explainer.report.compute.Context` (model, ``ctx.model_inputs(ctx.samples)``,
    ``ctx.proba``, ...). If it needs every image, give the section an ``accumulator`` factory
    ``(setup: PassSetup) -> Accumulator``: an object with ``layers`` (layer paths whose outputs it
-   needs), ``update(batch)`` and ``finish()``; it rides the one streaming pass, and ``finish()``'s
-   value reaches ``compute`` as ``accumulated``.
+   needs), ``update(batch)`` (one model batch at a time) and ``finish()``; it rides the one
+   streaming pass, and ``finish()``'s value reaches ``compute`` as ``accumulated``.
 3. **Figure function**: ``draw_where(result, ctx, canvas)`` that draws with :mod:`explainer.plot`,
    saves with ``canvas.save(fig, stem, alt, "where")`` and stores the file name in
    ``result.where``.

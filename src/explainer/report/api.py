@@ -232,6 +232,9 @@ def generate(
     stream(keras_model, data, plan, [predictions, *extra.values()], progress)
     proba, logits = to_probabilities(predictions.finish(), info.binary)
     timings["predict"] = time.perf_counter() - t
+    for key, acc in extra.items():
+        if isinstance(getattr(acc, "seconds", None), float):
+            timings[f"{key}_pass"] = acc.seconds  # the accumulator's share of the pass
     if info.binary:
         notes.append(
             f"The model has one output unit: it is shown as two classes, {names[1]} when the "
@@ -310,7 +313,9 @@ def generate(
     )
     for section in sections:
         if section.compute is not None:
+            t = time.perf_counter()
             setattr(result, section.key, section.compute(ctx, ctx.accumulated.get(section.key)))
+            timings[f"{section.key}_compute"] = time.perf_counter() - t
 
     canvas = Canvas()
     t = time.perf_counter()

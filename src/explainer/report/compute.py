@@ -37,6 +37,7 @@ __all__ = [
     "pick_samples",
     "prepare",
     "stream",
+    "take",
 ]
 
 CHUNK_BYTES = 16 * 2**20
@@ -46,16 +47,16 @@ N_MISTAKES = 40
 
 @dataclass(frozen=True)
 class Batch:
-    """One chunk of the pass, as every accumulator sees it."""
+    """One model batch of the pass (at most 256 images), as every accumulator sees it."""
 
     start: int
-    """Index of the chunk's first image in the data."""
+    """Index of the batch's first image in the data."""
     x: np.ndarray
-    """The chunk as fed to the model (float, the model's input shape)."""
+    """The batch as fed to the model (float, the model's input shape)."""
     y: np.ndarray
     """Its labels."""
     outputs: np.ndarray
-    """The model's raw outputs for the chunk (probabilities, logits or one sigmoid unit)."""
+    """The model's raw outputs for the batch (probabilities, logits or one sigmoid unit)."""
     activations: Mapping[str, np.ndarray]
     """Outputs of the layers the accumulators asked for, keyed by layer path."""
 
@@ -137,6 +138,7 @@ def stream(
             warnings.simplefilter("ignore")
             runner = probe.submodel(model, paths, with_output=True)
     n = data.n
+    step = _batch_size(runner, len(paths))
     with progress.task("predicting", n) as update, warnings.catch_warnings():
         # Keras warns that a sub-model gets a tensor, not a one-item list.
         warnings.filterwarnings("ignore", "The structure of `inputs`", UserWarning)
@@ -144,13 +146,31 @@ def stream(
             view = data.x[start:stop]
             x = prepare(view, plan)
             release(view)
-            parts = [_on_batch(runner, x[i : i + 256]) for i in range(0, len(x), 256)]
-            outputs, *acts = (np.concatenate(column) for column in zip(*parts, strict=True))
-            activations = dict(zip(paths, acts, strict=True))
-            batch = Batch(start, x, data.y[start:stop], outputs, activations)
-            for acc in accumulators:
-                acc.update(batch)
+            y = data.y[start:stop]
+            # Accumulators get one model batch at a time: layer outputs can be many times the
+            # size of the input, so only one batch of them exists at once.
+            for i in range(0, len(x), step):
+                outputs, *acts = _on_batch(runner, x[i : i + step])
+                activations = dict(zip(paths, acts, strict=True))
+                batch = Batch(start + i, x[i : i + step], y[i : i + step], outputs, activations)
+                for acc in accumulators:
+                    acc.update(batch)
             update(stop)
+
+
+ACTIVATION_BYTES = 64 * 2**20
+"""Bytes of layer outputs per model batch when accumulators ask for layers."""
+
+
+def _batch_size(runner: keras.Model, extra_outputs: int) -> int:
+    """256 images per model batch, fewer when the requested layer outputs would be large."""
+    if not extra_outputs:
+        return 256
+    per_image = 0
+    for out in runner.outputs:
+        dims = [d for d in out.shape[1:] if d is not None]
+        per_image += 4 * math.prod(dims)
+    return int(max(1, min(256, ACTIVATION_BYTES // max(per_image, 1))))
 
 
 def to_probabilities(raw: np.ndarray, binary: bool) -> tuple[np.ndarray, bool]:
@@ -301,9 +321,27 @@ class Context:
     def images(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
         """The images at ``indices``, shaped for drawing ``(k, H, W, C)``."""
         assert self.plan.image_shape is not None
-        picked = np.asarray(self.data.x[np.asarray(indices, dtype=np.int64)])
+        picked = take(self.data.x, indices)
         return picked.reshape((len(picked), *self.plan.image_shape))
 
-    def model_inputs(self, indices: Sequence[int]) -> np.ndarray:
+    def model_inputs(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
         """The images at ``indices`` as the model takes them."""
-        return prepare(np.asarray(self.data.x[np.asarray(indices, dtype=np.int64)]), self.plan)
+        return prepare(take(self.data.x, indices), self.plan)
+
+
+def take(x: Any, indices: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Rows ``indices`` of the data, read so that a memory-mapped file's pages are handed back.
+
+    Indexing a mapped file, even one row, maps the pages the kernel reads around it (over a
+    megabyte a row here), and they would count as the process's memory until exit: a few dozen
+    images spread over a big file looked like tens of megabytes.
+    """
+    idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+    if getattr(x, "_mmap", None) is None:  # in memory, or image files decoded on demand
+        return np.asarray(x[idx])
+    out = np.empty((len(idx), *x.shape[1:]), dtype=x.dtype)
+    for j, i in enumerate(idx.tolist()):
+        view = x[i : i + 1]
+        out[j] = view[0]
+        release(view)
+    return out

@@ -37,6 +37,7 @@ __all__ = [
     "draw_mistakes",
     "draw_templates",
     "draw_weights",
+    "plain",
     "slug",
 ]
 
@@ -111,18 +112,9 @@ class _Images:
         return self.ctx.images([int(index)])[0]
 
 
-def _grey_range(ctx: Context, example_index: np.ndarray) -> dict[str, float] | None:
-    """Colour limits for float grey images drawn in the confusion figure (uint8 needs none)."""
-    if ctx.data.x.dtype == np.uint8 or ctx.plan.image_shape is None:
-        return None
-    if ctx.plan.image_shape[-1] != 1:
-        return None
-    picked = np.unique(example_index[example_index >= 0])
-    if picked.size == 0:
-        return None
-    shown = ctx.images(picked).astype(np.float64)
-    lo, hi = float(shown.min()), float(shown.max())
-    return {"vmin": lo, "vmax": hi if hi > lo else lo + 1.0}
+def plain(text: str) -> str:
+    """``text`` shown literally by matplotlib: a ``$`` in a class name starts no formula."""
+    return str(text).replace("$", r"\$")
 
 
 # --- One function per section ---------------------------------------------------------------
@@ -155,7 +147,7 @@ def draw_accuracy(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
                 "Confusion matrix with the most confident example of each cell: true class "
                 "by row, predicted class by column"
             )
-            display.plot(suptitle=alt, image_kw=_grey_range(ctx, display.example_index))
+            display.plot(suptitle=alt)
             file = canvas.save(display.figure_, "confusion", alt, "accuracy")
     result.figures_by_section["confusion"] = file
 

@@ -27,7 +27,11 @@ __all__ = [
     "Prediction",
     "ReportResult",
     "Templates",
+    "UnitsLayer",
+    "UnitsResult",
     "WeightStats",
+    "WhereImage",
+    "WhereResult",
     "to_json",
 ]
 
@@ -38,6 +42,7 @@ def to_json(value: Any) -> Any:
         return {
             f.metadata.get("json", f.name): to_json(getattr(value, f.name))
             for f in dataclasses.fields(value)
+            if not f.metadata.get("internal")
         }
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
@@ -202,6 +207,74 @@ class WeightStats(JsonData):
 
 
 @dataclass
+class WhereImage(JsonData):
+    """One image of "Where the model looks" and the classes its maps are for."""
+
+    index: int
+    true: int
+    predicted: int
+    targets: list[int]
+    """The classes attributed: the predicted one, then the true one for a mistake."""
+    probabilities: list[float]
+    """The model's probability of each target."""
+
+
+@dataclass
+class WhereResult(JsonData):
+    methods: list[str]
+    """The chapter's two most faithful methods (``explainer.attribution.REPORT_METHODS``)."""
+    baseline: list[float]
+    """"No information" in the model's input units: the data's median per channel."""
+    score: str
+    """What is attributed, e.g. the class score before the softmax."""
+    correct: list[WhereImage] = field(default_factory=list)
+    mistakes: list[WhereImage] = field(default_factory=list)
+    files: dict[str, str | None] = field(default_factory=dict)
+    """``{"correct": file, "mistakes": file}``."""
+    skipped: str | None = None
+    """Why the section has no maps, when it has none."""
+    seconds: float = 0.0
+    maps: dict[str, dict[str, Any]] = field(
+        default_factory=dict, repr=False, metadata={"internal": True}
+    )
+    """``{"correct"|"mistakes": {method: (n, H, W)}}``; kept out of report.json (big)."""
+
+
+@dataclass
+class UnitsLayer(JsonData):
+    layer: str
+    type: str
+    channels: int
+    k: int
+    field_size: list[int] | None = None
+    """Receptive field (height, width) in input pixels."""
+    field_stride: list[int] | None = None
+    drawn: list[int] = field(default_factory=list)
+    """Channels drawn (at most ``MAX_UNIT_CHANNELS``)."""
+    inactive: int = 0
+    """Channels that never rose above zero on the data."""
+    top_indices: list[list[int]] = field(default_factory=list)
+    """For each drawn channel, the data indices of its top images, best first."""
+    top_values: list[list[float]] = field(default_factory=list)
+    file: str | None = None
+    whole: bool = False
+    """The field covers the whole image, so whole images are drawn."""
+    note: str | None = None
+    """Why the layer is not drawn, when it is not."""
+    positions: Any = field(default=None, repr=False, metadata={"internal": True})
+    receptive: Any = field(default=None, repr=False, metadata={"internal": True})
+
+
+@dataclass
+class UnitsResult(JsonData):
+    layers: list[UnitsLayer] = field(default_factory=list)
+    images: int = 0
+    """Images the running top-k saw (all of the data, in the one pass)."""
+    skipped: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
 class ReportResult(JsonData):
     """Everything the report knows; ``to_json()`` is report.json (top-level ``accuracy``).
 
@@ -224,6 +297,8 @@ class ReportResult(JsonData):
     samples: list[Prediction]
     conv_layers: list[ConvLayer] = field(default_factory=list)
     templates: Templates | None = None
+    where: WhereResult | None = None
+    units: UnitsResult | None = None
     weights: list[WeightStats] = field(default_factory=list)
     figures: list[FigureRecord] = field(default_factory=list)
     figures_by_section: dict[str, str | None] = field(default_factory=dict)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from explainer.report import figures
+from explainer.report import figures, units, where
 from explainer.report.compute import Accumulator, Context
 from explainer.report.figures import Canvas
 from explainer.report.model import InputPlan, ModelInfo
@@ -67,6 +67,14 @@ SECTIONS: list[Section] = [
     Section("accuracy", "Accuracy", draw=figures.draw_accuracy),
     Section("mistakes", "Most confident mistakes", draw=figures.draw_mistakes),
     Section("conv", "Filters and feature maps", draw=figures.draw_conv),
+    Section("where", "Where the model looks", draw=where.draw_where, compute=where.compute_where),
+    Section(
+        "units",
+        "What the units respond to",
+        draw=units.draw_units,
+        compute=units.compute_units,
+        accumulator=units.units_accumulator,
+    ),
     Section("templates", "Weights as templates", draw=figures.draw_templates),
     Section("weights", "Weight histograms", draw=figures.draw_weights),
 ]
