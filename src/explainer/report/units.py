@@ -133,21 +133,6 @@ def compute_units(ctx: Context, accumulated: dict[str, TopExamples] | None) -> U
     return out
 
 
-def _value_range(images: np.ndarray) -> tuple[float, float] | None:
-    """:func:`explainer.plot.prepare_image`'s rule for a set of patches on one shared scale:
-    uint8 and floats in 0–1 or 0–255 keep their fixed scale; other floats their own range."""
-    if images.dtype == np.uint8:
-        return None
-    finite = images[np.isfinite(images)]
-    lo = float(finite.min()) if finite.size else 0.0
-    hi = float(finite.max()) if finite.size else 0.0
-    if lo >= 0 and hi <= 1:
-        return (0.0, 1.0)
-    if lo >= 0 and hi <= 255:
-        return (0.0, 255.0)
-    return None
-
-
 def draw_units(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
     """Channels × top patches for each layer, read back from the data by index."""
     from explainer import plot, units
@@ -186,7 +171,6 @@ def draw_units(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
                 patches,
                 labels=[f"ch {c}" for c in entry.drawn],
                 blocks=2 if n > 8 else 1,
-                value_range=_value_range(patches.images[patches.inside]),
                 suptitle=alt,
             )
             entry.file = canvas.save(drawn.figure, f"units{slug(entry.layer, index)}", alt, "units")
