@@ -57,7 +57,10 @@ function readEdition(lang, prefix) {
   const entries = JSON.parse(fs.readFileSync(file, "utf8"));
   const preferred = entries.filter((e) => e.preferred);
   if (preferred.length > 1) throw new Error(`${prefix}switcher.json marks more than one version preferred`);
-  return { lang, prefix, switcher: entries, versions: entries.map((e) => e.version), preferred };
+  // "local": the versions built in this language. A translation's switcher also lists the
+  // releases older than the translation, pointing at their English book.
+  const local = entries.filter((e) => e.url.endsWith(`/${prefix}${e.version}/`)).map((e) => e.version);
+  return { lang, prefix, switcher: entries, versions: entries.map((e) => e.version), local, preferred };
 }
 const editions = [readEdition("en", "")];
 for (const [lang, prefix] of Object.entries(TRANSLATIONS)) {
@@ -73,8 +76,11 @@ const base = (() => {
     throw new Error(`switcher.json URLs must be BASE/<version>/ with one path BASE: ${[...bases]}`);
   }
   for (const ed of editions.slice(1)) {
-    if (!ed.switcher.every((e) => e.url === `${only}${ed.prefix}${e.version}/`)) {
-      throw new Error(`${ed.prefix}switcher.json URLs must be ${only}${ed.prefix}<version>/`);
+    const ok = (e) =>
+      e.url === `${only}${ed.prefix}${e.version}/` ||
+      (e.url === `${only}${e.version}/` && english.versions.includes(e.version) && e.version !== "dev");
+    if (!ed.switcher.every(ok)) {
+      throw new Error(`${ed.prefix}switcher.json URLs must be ${only}${ed.prefix}<version>/ (or ${only}<release>/ for a release with no book in that language)`);
     }
   }
   return only;
@@ -93,7 +99,7 @@ function htmlPages(dir, rel = "") {
   return pages.sort();
 }
 
-const folders = editions.flatMap((ed) => ed.versions.map((v) => ({ key: `${ed.prefix}${v}`, edition: ed, version: v })));
+const folders = editions.flatMap((ed) => ed.local.map((v) => ({ key: `${ed.prefix}${v}`, edition: ed, version: v })));
 const pagesByFolder = new Map(folders.map((f) => [f.key, htmlPages(path.join(SITE, f.key))]));
 for (const [key, pages] of pagesByFolder) {
   if (!pages.includes("index.html")) throw new Error(`${key}/ has no index.html`);
@@ -101,7 +107,7 @@ for (const [key, pages] of pagesByFolder) {
 // The same version in the other language, when it was built: where the language switch goes.
 function counterpart(folder) {
   const other = folder.edition === english ? editions[1] : english;
-  if (!other || !other.versions.includes(folder.version)) return null;
+  if (!other || !other.local.includes(folder.version)) return null;
   return folders.find((f) => f.edition === other && f.version === folder.version);
 }
 
@@ -507,6 +513,11 @@ try {
         if (to.edition === from.edition && to !== from) {
           navigations.push({ label: `switch ${from.key} → ${to.key} on ${p}`, run: () => checkSwitcherNavigation(context, server.origin, from, p, to) });
         }
+      }
+      // A release this language has no book of: its entry opens the English book.
+      for (const version of from.edition.versions.filter((v) => !from.edition.local.includes(v))) {
+        const to = folders.find((f) => f.edition === english && f.version === version);
+        navigations.push({ label: `switch ${from.key} → ${to.key} on ${p}`, run: () => checkSwitcherNavigation(context, server.origin, from, p, to) });
       }
       const other = counterpart(from);
       if (other && pagesByFolder.get(other.key).includes(p)) {

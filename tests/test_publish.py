@@ -288,7 +288,8 @@ def test_animation_html_loses_the_cdn_and_gains_alt_text_and_a_slider_label() ->
 
 
 def test_japanese_edition_gets_its_own_switcher_and_redirect(tmp_path: Path) -> None:
-    # 0.1.0 predates the Japanese edition: English only. 0.2.0 and dev exist in both.
+    # 0.1.0 predates the Japanese edition: English only, listed in the Japanese switcher too,
+    # opening its English book. 0.2.0 and dev exist in both.
     for version in ("dev", "0.1.0", "0.2.0"):
         _fake_build(tmp_path, version)
     for version in ("dev", "0.2.0"):
@@ -298,7 +299,9 @@ def test_japanese_edition_gets_its_own_switcher_and_redirect(tmp_path: Path) -> 
     assert [(e["version"], e["url"]) for e in ja] == [
         ("dev", "/book/ja/dev/"),
         ("0.2.0", "/book/ja/0.2.0/"),
+        ("0.1.0", "/book/0.1.0/"),
     ]
+    assert ja[2]["name"] == "0.1.0 (英語版)" and not ja[2].get("preferred")
     assert [e["version"] for e in ja if e.get("preferred")] == ["0.2.0"]
     index = (tmp_path / "ja" / "index.html").read_text()
     assert '<html lang="ja">' in index and 'url=0.2.0/"' in index
@@ -312,7 +315,10 @@ def test_japanese_edition_before_its_first_release_has_dev_only(tmp_path: Path) 
     _fake_build(tmp_path / "ja", "dev")
     publish.write_site_index(tmp_path, ["0.1.0"])
     ja = json.loads((tmp_path / "ja" / "switcher.json").read_text())
-    assert ja == [{"name": "dev", "version": "dev", "url": "/ja/dev/"}]
+    assert ja == [
+        {"name": "dev", "version": "dev", "url": "/ja/dev/"},
+        {"name": "0.1.0 (英語版)", "version": "0.1.0", "url": "/0.1.0/"},
+    ]
     assert 'url=dev/"' in (tmp_path / "ja" / "index.html").read_text()
 
 

@@ -263,6 +263,32 @@ def translated_versions(site: Path, language: str, releases: Sequence[str]) -> l
     return [v for v in releases if (folder / v / "index.html").is_file()]
 
 
+ENGLISH_ONLY = " (英語版)"
+"""Marks, in a translation's switcher, a release that has no book in that language."""
+
+
+def translation_switcher(
+    english: Sequence[Mapping[str, Any]], translated: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """A translation's switcher: every version of the English one, in its order. Versions built
+    in the translation open it; older releases (before the translation existed) open their
+    English book, marked, so that a reader of the translation still reaches every version."""
+    own = {e["version"]: dict(e) for e in translated}
+    out = []
+    for entry in english:
+        if entry["version"] in own:
+            out.append(own[entry["version"]])
+        elif entry["version"] != DEV:
+            out.append(
+                {
+                    "name": f"{entry['version']}{ENGLISH_ONLY}",
+                    "version": entry["version"],
+                    "url": entry["url"],
+                }
+            )
+    return out
+
+
 def write_site_index(site: Path, releases: Sequence[str], base: str = "/") -> list[dict[str, Any]]:
     """Write ``switcher.json``, ``index.html``, ``.nojekyll`` and ``favicon.ico``, and for each
     translation with a dev book its own ``switcher.json`` and ``index.html`` in its folder.
@@ -280,7 +306,7 @@ def write_site_index(site: Path, releases: Sequence[str], base: str = "/") -> li
             continue
         versions = translated_versions(site, language, releases)
         lang_base = f"{normalize_base(base)}{folder}/"
-        lang_entries = switcher_entries(versions, lang_base)
+        lang_entries = translation_switcher(entries, switcher_entries(versions, lang_base))
         (site / folder / "switcher.json").write_text(
             json.dumps(lang_entries, indent=2) + "\n", encoding="utf-8"
         )
