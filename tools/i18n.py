@@ -1,8 +1,10 @@
 """The book's translations: update the catalogs, check them, build a translated book.
 
 ``python tools/i18n.py update``  gettext build (no example runs) + ``sphinx-intl update``:
-                                  new English text becomes empty messages, edited text fuzzy
-``python tools/i18n.py check``   list every untranslated or fuzzy message (exit 1 if any)
+                                  new English text becomes empty messages, edited text fuzzy;
+                                  the catalogs' headers get the project's version and names
+``python tools/i18n.py check``   list every untranslated or fuzzy message and every break of
+                                  the style rules (tools/translation_style.py; exit 1 if any)
 ``python tools/i18n.py build``   the Japanese book into docs/_build/html-ja (no example runs)
 
 All three read the executed gallery in docs/auto_examples: build the English book first
@@ -19,10 +21,14 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import translation_style
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -33,6 +39,28 @@ LANGUAGES = ("ja",)
 # catalogs: docs/_ext/i18n_fixes.py keeps them English, and the Japanese API page says so.)
 EXEMPT: tuple[str, ...] = ()
 UPDATE_COMMAND = "python tools/i18n.py update"
+LANGUAGE_NAMES = {"ja": "Japanese"}
+
+
+@dataclass(frozen=True)
+class Project:
+    """What a catalog header says about the project (read from pyproject.toml)."""
+
+    version: str
+    authors: str
+    repository: str
+    issues: str
+
+
+def project(root: Path = ROOT) -> Project:
+    meta = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    urls = meta.get("urls", {})
+    return Project(
+        version=meta["version"],
+        authors=", ".join(a["name"] for a in meta.get("authors", [])),
+        repository=urls.get("Repository", ""),
+        issues=urls.get("Issues", ""),
+    )
 # sphinx-gallery's boilerplate, the same on every chapter page but for the file names:
 # `update` fills these in, so a new chapter only needs its own prose translated.
 BOILERPLATE: dict[str, list[tuple[str, str]]] = {
@@ -41,7 +69,7 @@ BOILERPLATE: dict[str, list[tuple[str, str]]] = {
         (r"``?[^`]+``?", r"\g<0>"),  # a table cell that is only code (report.md's options)
         (
             r":ref:`Go to the end <([^>]+)>` to download the full example code\.",
-            r"コード全体は :ref:`ページの最後 <\1>` からダウンロードできます。",
+            r"コード全体は\\ :ref:`ページの最後 <\1>`\\ からダウンロードできます。",
         ),
         (
             r":download:`Download Jupyter notebook: ([^ ]+) <([^>]+)>`",
@@ -77,6 +105,41 @@ class Problem:
         return f"{self.catalog}: {self.kind}: {excerpt!r}"
 
 
+def is_markdown(po_file: Path, language: str, locale: Path = LOCALE, docs: Path = DOCS) -> bool:
+    """Whether a catalog's page is Markdown (MyST) rather than reST (the gallery's pages)."""
+    rel = po_file.relative_to(locale / language / "LC_MESSAGES").with_suffix("")
+    return (docs / rel).with_suffix(".md").is_file()
+
+
+def style_problems(
+    po_file: Path, language: str, locale: Path = LOCALE, root: Path = ROOT
+) -> Iterator[translation_style.StyleProblem]:
+    """Every break of the style rules in one catalog: header, spacing, markup, terms."""
+    from babel.messages.pofile import read_po
+
+    with po_file.open("rb") as fh:
+        catalog = read_po(fh)
+    name = str(po_file.relative_to(root)) if po_file.is_relative_to(root) else str(po_file)
+    for found, fix in translation_style.header_problems(catalog, project(root).version):
+        yield translation_style.StyleProblem(name, "header", "", found, fix)
+    glossary = locale / language / "GLOSSARY.md"
+    rejected = translation_style.variants(glossary) if glossary.is_file() else []
+    markdown = is_markdown(po_file, language, locale, root / "docs")
+    chapters = translation_memory(language, True, locale) if is_gallery_index(po_file) else {}
+    for message in catalog:
+        if not message.id or not message.string or message.fuzzy:
+            continue
+        copy = chapters.get(str(message.id))
+        if copy is not None and copy != message.string:
+            found = "translated differently from the chapter it repeats"
+            fix = f"run `{UPDATE_COMMAND}` (it copies the chapter's translation here)"
+            yield translation_style.StyleProblem(name, "copy", str(message.id), found, fix)
+        for rule, found, fix in translation_style.message_problems(
+            str(message.id), str(message.string), markdown, rejected
+        ):
+            yield translation_style.StyleProblem(name, rule, str(message.id), found, fix)
+
+
 def catalogs(language: str, locale: Path = LOCALE) -> list[Path]:
     return sorted((locale / language / "LC_MESSAGES").rglob("*.po"))
 
@@ -108,6 +171,13 @@ def check(language: str, locale: Path = LOCALE, root: Path = ROOT) -> list[Probl
     return found
 
 
+def check_style(
+    language: str, locale: Path = LOCALE, root: Path = ROOT
+) -> list[translation_style.StyleProblem]:
+    """Every break of the style rules in a language's catalogs."""
+    return [p for po_file in catalogs(language, locale) for p in style_problems(po_file, language, locale, root)]
+
+
 def _env(language: str) -> dict[str, str]:
     """Read the executed gallery only: no example runs, no training."""
     env = dict(os.environ)
@@ -129,10 +199,38 @@ def update(languages: Sequence[str]) -> None:
     shutil.rmtree(POT_DIR, ignore_errors=True)  # no .pot of a page that is gone
     _sphinx(["-b", "gettext", "-d", str(doctrees), "docs", str(POT_DIR)], "en")
     for language in languages:
+        before = {p: _messages(p) for p in catalogs(language)}
         cmd = [sys.executable, "-m", "sphinx_intl", "update", "-p", str(POT_DIR)]
         cmd += ["-d", str(LOCALE), "-l", language, "-w", "0"]
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        _drop_obsolete(language)
+        _tidy(language, before)
+
+
+def _messages(po_file: Path) -> list[tuple[str, str, bool]]:
+    from babel.messages.pofile import read_po
+
+    with po_file.open("rb") as fh:
+        return [(str(m.id), str(m.string), m.fuzzy) for m in read_po(fh) if m.id]
+
+
+def set_header(catalog: Any, page: str, language: str, changed: bool, root: Path = ROOT) -> None:
+    """The project's own header: its version and names, no gettext placeholders. The revision
+    date moves only when the catalog's messages changed."""
+    info = project(root)
+    catalog.project, catalog.version = "explainer", info.version
+    catalog.copyright_holder = info.authors
+    catalog.msgid_bugs_address = info.issues
+    catalog.last_translator = info.authors
+    name = LANGUAGE_NAMES.get(language, language)
+    catalog.language_team = f"{name} <{info.repository}>" if info.repository else name
+    catalog.fuzzy = False
+    catalog.header_comment = (
+        f"# {name} translation of the explainer book: {page}.\n"
+        f"# Copyright (C) {info.authors}.\n"
+        "# This file is distributed under the same license as the explainer package."
+    )
+    if changed or not isinstance(catalog.revision_date, datetime):
+        catalog.revision_date = datetime.now(UTC).replace(microsecond=0)
 
 
 def fill_boilerplate(catalog: Any, language: str) -> int:
@@ -151,7 +249,7 @@ def fill_boilerplate(catalog: Any, language: str) -> int:
 
 
 _ROLE = re.compile(r":[a-z:]+:`([^`<]*?)\s*(?:<[^>]*>)?`")
-_MARKUP = re.compile(r"\*\*|\*|``")
+_MARKUP = re.compile(r"\*\*|\*|``|\\ ")
 
 
 def plain(text: str) -> str:
@@ -159,13 +257,19 @@ def plain(text: str) -> str:
     return " ".join(_MARKUP.sub("", _ROLE.sub(r"\1", text)).split())
 
 
-def translation_memory(language: str) -> dict[str, str]:
+def translation_memory(
+    language: str, chapters_only: bool = False, locale: Path = LOCALE
+) -> dict[str, str]:
     """Every translated, reviewed message of a language: ``msgid -> msgstr``, and the same
-    without inline markup (a chapter's first paragraph is its thumbnail's tooltip)."""
+    without inline markup (a chapter's first paragraph is its thumbnail's tooltip). With
+    ``chapters_only``, the chapters' own catalogs only: the source of the gallery indexes'
+    copies."""
     from babel.messages.pofile import read_po
 
     memory: dict[str, str] = {}
-    for po_file in catalogs(language):
+    for po_file in catalogs(language, locale):
+        if chapters_only and not po_file.name.startswith("plot_"):
+            continue
         with po_file.open("rb") as fh:
             for message in read_po(fh):
                 if message.id and message.string and not message.fuzzy:
@@ -185,12 +289,31 @@ def fill_from_memory(catalog: Any, memory: dict[str, str]) -> int:
     return filled
 
 
-def _drop_obsolete(language: str) -> None:
+def is_gallery_index(po_file: Path) -> bool:
+    """A gallery index page: every chapter's title and first paragraph (as the thumbnail's
+    tooltip) again."""
+    return po_file.name == "index.po" and "auto_examples" in po_file.parts
+
+
+def sync_copies(catalog: Any, chapters: dict[str, str]) -> int:
+    """Give a gallery index's copies of chapter texts the chapter's translation (also when
+    they were translated before), so that a paragraph reads the same in both places."""
+    synced = 0
+    for message in catalog:
+        copy = chapters.get(str(message.id)) if message.id else None
+        if copy is not None and (message.string != copy or message.fuzzy):
+            message.string, message.flags = copy, message.flags - {"fuzzy"}
+            synced += 1
+    return synced
+
+
+def _tidy(language: str, before: dict[Path, list[tuple[str, str, bool]]]) -> None:
     """Remove catalogs of pages that no longer exist and obsolete (#~) entries; fill in the
-    boilerplate."""
+    boilerplate; write the project's header."""
     from babel.messages.pofile import read_po, write_po
 
     memory = translation_memory(language)
+    chapters = translation_memory(language, chapters_only=True)
     for po_file in catalogs(language):
         rel = po_file.relative_to(LOCALE / language / "LC_MESSAGES").with_suffix(".pot")
         if not (POT_DIR / rel).is_file():
@@ -198,11 +321,19 @@ def _drop_obsolete(language: str) -> None:
             continue
         with po_file.open("rb") as fh:
             catalog = read_po(fh)
-        filled = fill_boilerplate(catalog, language) + fill_from_memory(catalog, memory)
-        if catalog.obsolete or filled:
-            catalog.obsolete.clear()
-            with po_file.open("wb") as fh:
-                write_po(fh, catalog, width=0, omit_header=False)
+        fill_boilerplate(catalog, language)
+        fill_from_memory(catalog, memory)
+        if is_gallery_index(po_file):
+            sync_copies(catalog, chapters)
+        catalog.obsolete.clear()
+        changed = _messages_of(catalog) != before.get(po_file)
+        set_header(catalog, rel.with_suffix("").as_posix(), language, changed)
+        with po_file.open("wb") as fh:
+            write_po(fh, catalog, width=0, omit_header=False)
+
+
+def _messages_of(catalog: Any) -> list[tuple[str, str, bool]]:
+    return [(str(m.id), str(m.string), m.fuzzy) for m in catalog if m.id]
 
 
 def build(language: str, out: Path | None = None) -> Path:
@@ -245,7 +376,11 @@ def _run(command: str, languages: Sequence[str]) -> int:
         print(f"i18n: {len(found)} messages to translate or review in {total} catalogs")
         if found:
             print("  translate them (fuzzy: check the text, then remove the '#, fuzzy' line)")
-        return 1 if found else 0
+        style = [p for language in languages for p in check_style(language)]
+        for problem in style:
+            print(problem)
+        print(f"i18n: {len(style)} breaks of the style rules (docs/locale/<lang>/GLOSSARY.md)")
+        return 1 if found or style else 0
     for language in languages:
         out = build(language)
         print(f"i18n: {language} book in {out / 'index.html'} ({time.monotonic() - start:.0f} s)")
