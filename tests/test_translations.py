@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import i18n  # tools/i18n.py and docs/_ext/i18n_fixes.py, on the path by conftest.py
+import i18n  # tools/*.py and docs/_ext/i18n_fixes.py, on the path by conftest.py
 import i18n_fixes
+import translation_style
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,6 +106,7 @@ def test_plain_strips_inline_markup_like_a_thumbnail_tooltip() -> None:
     text = "Before we look *inside* a **net**, see :mod:`explainer.plot` and ``x``."
     assert i18n.plain(text) == "Before we look inside a net, see explainer.plot and x."
     assert i18n.plain(":ref:`the end <target>` here") == "the end here"
+    assert i18n.plain("ネットワークの\\ *中*\\ をのぞく") == "ネットワークの中をのぞく"
 
 
 def test_raw_html_texts_are_found_and_translated_escaped() -> None:
@@ -175,3 +177,121 @@ def test_glossary_holds_the_source_articles_terms() -> None:
     glossary = (ROOT / "docs" / "locale" / "ja" / "GLOSSARY.md").read_text(encoding="utf-8")
     terms = ["畳み込み層", "プーリング", "活性化関数", "重み", "正則化", "ドロップアウト", "過学習"]
     assert [t for t in terms if t not in glossary] == []
+
+
+# ------------------------------------------------------------------------- the style rules
+
+
+def test_catalogs_follow_the_style_rules() -> None:
+    """Spacing around inline markup, markup that renders, the glossary's rejected variants,
+    current headers: every break is listed with its catalog, message and fix."""
+    found = i18n.check_style("ja")
+    shown = "\n".join(f"  {p}" for p in found[:30])
+    more = f"\n  ... and {len(found) - 30} more" if len(found) > 30 else ""
+    assert not found, (
+        f"{len(found)} breaks of the Japanese style rules (docs/locale/ja/GLOSSARY.md):\n"
+        f"{shown}{more}"
+    )
+
+
+def _rules(msgid: str, msgstr: str, markdown: bool = False, rejected=()) -> list[str]:
+    return [
+        rule
+        for rule, _found, _fix in translation_style.message_problems(
+            msgid, msgstr, markdown, list(rejected)
+        )
+    ]
+
+
+def test_space_around_emphasis_inside_japanese_is_found_in_rest() -> None:
+    msgid = "Before we look *inside* a network"
+    assert _rules(msgid, "ネットワークの *中* をのぞく") == ["spacing", "spacing"]
+    assert _rules(msgid, "ネットワークの\\ *中*\\ をのぞく") == []
+    # Without a space reST does not see the markup: the asterisks would show.
+    assert _rules(msgid, "ネットワークの*中*をのぞく") == ["markup"]
+    # Next to Japanese punctuation no space is needed; a run-in head ends in a full-width space.
+    assert _rules("**Convolution.** Each", "**畳み込み**　各フィルター、*ここ*。") == []
+
+
+def test_space_next_to_latin_text_and_code_is_the_house_style() -> None:
+    assert _rules("The ``conv1`` filters", "``conv1`` のフィルターは 10 個です") == []
+    assert _rules("see :mod:`explainer.plot`", ":mod:`explainer.plot` を参照") == []
+    # A link role's text is what the reader sees: Japanese text, so no spaces around it.
+    rst = ":ref:`Go to the end <end>` to download"
+    assert _rules(rst, "コード全体は :ref:`ページの最後 <end>` から") == ["spacing", "spacing"]
+    assert _rules(rst, "コード全体は\\ :ref:`ページの最後 <end>`\\ から") == []
+
+
+def test_markdown_needs_no_space_and_no_rest_escape() -> None:
+    msgid = "for a classifier **you** trained"
+    assert _rules(msgid, "**あなた** が学習させた", markdown=True) == ["spacing"]
+    assert _rules(msgid, "**あなた**が学習させた", markdown=True) == []
+    assert _rules(msgid, "\\ **あなた**\\ が学習させた", markdown=True) == ["markup"]
+    # CommonMark does not close bold between punctuation and a letter: the asterisks show.
+    assert _rules("**Binary.** A model", "**二値分類器。**出力", markdown=True) == ["markup"]
+
+
+def test_rejected_variants_are_found_outside_code(tmp_path: Path) -> None:
+    glossary = tmp_path / "GLOSSARY.md"
+    glossary.write_text(
+        "# G\n\n## Checked variants\n\n| rejected | use | why |\n|---|---|---|\n"
+        "| `興奮` | 活性化 | neuroscience |\n| `[Ss]igmoid` | シグモイド | one form |\n"
+        "| `[一二三]+(?:つ\\|回)` | 1 つ | numerals |\n\n"
+        "## Other\n\n| `猫` | ネコ | not parsed |\n",
+        encoding="utf-8",
+    )
+    rejected = translation_style.variants(glossary)
+    assert [v.pattern.pattern for v in rejected] == ["興奮", "[Ss]igmoid", "[一二三]+(?:つ|回)"]
+    assert _rules("x", "ユニットを興奮させる", rejected=rejected) == ["term"]
+    assert _rules("x", "``sigmoid`` の出力を 1 つ持つ", rejected=rejected) == []
+    assert _rules("x", "sigmoid の出力を二つ持つ", rejected=rejected) == ["term", "term"]
+    found = list(translation_style.message_problems("x", "二回", False, rejected))
+    assert found == [("term", "'二回'", "use 1 つ (docs/locale/ja/GLOSSARY.md)")]
+
+
+def test_problem_names_catalog_message_and_fix() -> None:
+    problem = translation_style.StyleProblem(
+        "a.po", "spacing", "Before we look *inside*", "space: 'の 中 を'", "write `\\ `"
+    )
+    assert str(problem) == (
+        "a.po: spacing: space: 'の 中 を' (in 'Before we look *inside*')\n    fix: write `\\ `"
+    )
+
+
+def test_headers_are_checked_and_written_from_the_project(tmp_path: Path) -> None:
+    from babel.messages.pofile import read_po
+
+    po = tmp_path / "page.po"
+    po.write_text(
+        "# SOME DESCRIPTIVE TITLE.\n# FIRST AUTHOR <EMAIL@ADDRESS>, 2026.\n#\n#, fuzzy\n"
+        'msgid ""\nmsgstr ""\n"Project-Id-Version: explainer 0.1.0\\n"\n'
+        '"PO-Revision-Date: YEAR-MO-DA HO:MI+ZONE\\n"\n'
+        '"Last-Translator: FULL NAME <EMAIL@ADDRESS>\\n"\n"Language-Team: ja <LL@li.org>\\n"\n'
+        '"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "A"\nmsgstr "エー"\n',
+        encoding="utf-8",
+    )
+    catalog = read_po(po.open("rb"))
+    version = i18n.project().version
+    found = [f for f, _fix in translation_style.header_problems(catalog, version)]
+    assert found[0] == "Project-Id-Version is 'explainer 0.1.0'"
+    assert {"FULL NAME", "EMAIL@ADDRESS", "YEAR-MO-DA", "LL@li.org", "SOME DESCRIPTIVE"} == {
+        f.split("'")[1] for f in found[1:]
+    }
+    i18n.set_header(catalog, "page", "ja", changed=False)
+    assert list(translation_style.header_problems(catalog, version)) == []
+    assert catalog.last_translator == "The explainer authors"
+    assert not catalog.fuzzy
+
+
+def test_gallery_index_copies_take_the_chapters_translation() -> None:
+    from babel.messages.catalog import Catalog
+
+    index = Catalog(locale="ja")
+    index.add("Before we look inside a network", "ネットワークの 中 をのぞく前に")
+    index.add("Chapters", "章の一覧")
+    chapters = {
+        "Before we look inside a network": i18n.plain("ネットワークの\\ *中*\\ をのぞく前に")
+    }
+    assert i18n.sync_copies(index, chapters) == 1
+    assert index["Before we look inside a network"].string == "ネットワークの中をのぞく前に"
+    assert index["Chapters"].string == "章の一覧"

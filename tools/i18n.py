@@ -61,6 +61,8 @@ def project(root: Path = ROOT) -> Project:
         repository=urls.get("Repository", ""),
         issues=urls.get("Issues", ""),
     )
+
+
 # sphinx-gallery's boilerplate, the same on every chapter page but for the file names:
 # `update` fills these in, so a new chapter only needs its own prose translated.
 BOILERPLATE: dict[str, list[tuple[str, str]]] = {
@@ -175,7 +177,11 @@ def check_style(
     language: str, locale: Path = LOCALE, root: Path = ROOT
 ) -> list[translation_style.StyleProblem]:
     """Every break of the style rules in a language's catalogs."""
-    return [p for po_file in catalogs(language, locale) for p in style_problems(po_file, language, locale, root)]
+    return [
+        p
+        for po_file in catalogs(language, locale)
+        for p in style_problems(po_file, language, locale, root)
+    ]
 
 
 def _env(language: str) -> dict[str, str]:

@@ -25,11 +25,17 @@ from pathlib import Path
 from typing import Any
 
 # Kana, the prolonged sound mark, iteration marks, CJK ideographs, full-width letters and digits.
-JA_LETTER = "\u3005\u3006\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe\u3400-\u4dbf\u4e00-\u9fff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+JA_LETTER = (
+    "\u3005\u3006\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe"
+    "\u3400-\u4dbf\u4e00-\u9fff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+)
 # Japanese punctuation: 、。「」『』（）【】・ and the other full-width signs.
-JA_PUNCT = "\u3001-\u3003\u3008-\u3011\u3014-\u301f\u30fb\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+JA_PUNCT = (
+    "\u3001-\u3003\u3008-\u3011\u3014-\u301f\u30fb"
+    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+)
 JA = JA_LETTER + JA_PUNCT
-SPACE_BETWEEN_JAPANESE = re.compile(f"([{JA}]) +([{JA}])")
+SPACE_BETWEEN_JAPANESE = re.compile(f"([{JA}]) +(?=[{JA}])")
 
 # Header fields that gettext tools leave as placeholders.
 PLACEHOLDERS = ("FULL NAME", "EMAIL@ADDRESS", "YEAR-MO-DA", "LL@li.org", "SOME DESCRIPTIVE")
@@ -93,7 +99,15 @@ _TITLED = re.compile(r"^(.*?)\s*<([^<>]*)>$", re.DOTALL)
 _LINK_ROLES = {"doc", "ref", "download", "numref", "term", "any"}
 
 
-def _role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options=None, content=None):  # noqa: ANN001, ANN202
+def _role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: Any = None,
+    content: Any = None,
+) -> tuple[list[Any], list[Any]]:
     """Any Sphinx role, as its visible text: a link's title, or code."""
     from docutils import nodes
 
@@ -119,7 +133,9 @@ def render_rst(text: str) -> Rendered:
     document = utils.new_document("<message>", settings)
     parser.parse(text, document)
     warnings = tuple(
-        " ".join(m.astext().split()) for m in document.findall(nodes.system_message) if m["level"] >= 2
+        " ".join(m.astext().split())
+        for m in document.findall(nodes.system_message)
+        if m["level"] >= 2
     )
     for message in list(document.findall(nodes.system_message)):
         message.parent.remove(message)
@@ -175,7 +191,7 @@ def message_problems(
     render = render_myst if markdown else render_rst
     source, target = render(msgid), render(msgstr)
     for match in SPACE_BETWEEN_JAPANESE.finditer(target.text):
-        start, end = max(match.start() - 6, 0), min(match.end() + 6, len(target.text))
+        start, end = max(match.start() - 6, 0), min(match.end() + 7, len(target.text))
         fix = (
             "drop the space (Markdown needs none around **bold**, *emphasis* or `code`)"
             if markdown
@@ -206,7 +222,10 @@ def header_problems(catalog: Any, version: str) -> Iterator[tuple[str, str]]:
     expected = f"explainer {version}"
     project = f"{catalog.project} {catalog.version}"
     if project != expected:
-        yield f"Project-Id-Version is {project!r}", f"{expected!r}: run `python tools/i18n.py update`"
+        yield (
+            f"Project-Id-Version is {project!r}",
+            f"{expected!r}: run `python tools/i18n.py update`",
+        )
     header = catalog.header_comment + "\n" + "\n".join(f"{k}: {v}" for k, v in catalog.mime_headers)
     for placeholder in PLACEHOLDERS:
         if placeholder in header:
