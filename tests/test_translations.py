@@ -236,12 +236,19 @@ def test_rejected_variants_are_found_outside_code(tmp_path: Path) -> None:
     glossary.write_text(
         "# G\n\n## Checked variants\n\n| rejected | use | why |\n|---|---|---|\n"
         "| `興奮` | 活性化 | neuroscience |\n| `[Ss]igmoid` | シグモイド | one form |\n"
-        "| `[一二三]+(?:つ\\|回)` | 1 つ | numerals |\n\n"
+        "| `[一二三]+(?:つ\\|回)` | 1 つ | numerals |\n"
+        "| `et al\\.` | ら | citations | `credits` (as published) |\n\n"
         "## Other\n\n| `猫` | ネコ | not parsed |\n",
         encoding="utf-8",
     )
     rejected = translation_style.variants(glossary)
-    assert [v.pattern.pattern for v in rejected] == ["興奮", "[Ss]igmoid", "[一二三]+(?:つ|回)"]
+    assert [v.pattern.pattern for v in rejected] == [
+        "興奮",
+        "[Ss]igmoid",
+        "[一二三]+(?:つ|回)",
+        "et al\\.",
+    ]
+    assert [v.exempt for v in rejected] == [(), (), (), ("credits",)]
     assert _rules("x", "ユニットを興奮させる", rejected=rejected) == ["term"]
     assert _rules("x", "``sigmoid`` の出力を 1 つ持つ", rejected=rejected) == []
     assert _rules("x", "sigmoid の出力を二つ持つ", rejected=rejected) == ["term", "term"]

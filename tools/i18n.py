@@ -125,7 +125,12 @@ def style_problems(
     for found, fix in translation_style.header_problems(catalog, project(root).version):
         yield translation_style.StyleProblem(name, "header", "", found, fix)
     glossary = locale / language / "GLOSSARY.md"
-    rejected = translation_style.variants(glossary) if glossary.is_file() else []
+    page = po_file.relative_to(locale / language / "LC_MESSAGES").with_suffix("").as_posix()
+    rejected = [
+        v
+        for v in (translation_style.variants(glossary) if glossary.is_file() else [])
+        if page not in v.exempt
+    ]
     markdown = is_markdown(po_file, language, locale, root / "docs")
     chapters = translation_memory(language, True, locale) if is_gallery_index(po_file) else {}
     for message in catalog:

@@ -64,11 +64,13 @@ class Variant:
 
     pattern: re.Pattern[str]
     use: str
+    exempt: tuple[str, ...] = ()  # pages (catalog names without .po) where the variant is right
 
 
 def variants(glossary: Path) -> list[Variant]:
-    """The glossary's "Checked variants" table: ``| `regex` | use this | why |`` rows (a ``|``
-    inside a cell is written ``\\|``, as Markdown tables need)."""
+    """The glossary's "Checked variants" table: ``| `regex` | use this | why | except on |``
+    rows; the last column, optional, names pages where the variant is right (``credits``). A
+    ``|`` inside a cell is written ``\\|``, as Markdown tables need."""
     rows: list[Variant] = []
     in_section = False
     for line in glossary.read_text(encoding="utf-8").splitlines():
@@ -79,7 +81,8 @@ def variants(glossary: Path) -> list[Variant]:
         if in_section and line.startswith("|") and len(cells) >= 2:
             match = re.fullmatch(r"`(.+)`", cells[0])
             if match:
-                rows.append(Variant(re.compile(match.group(1)), cells[1]))
+                exempt = tuple(re.findall(r"`([^`]+)`", cells[3])) if len(cells) > 3 else ()
+                rows.append(Variant(re.compile(match.group(1)), cells[1], exempt))
     return rows
 
 
