@@ -208,3 +208,34 @@ def test_drawings_are_preprocessed_like_mnist_digits(tmp_path):
     assert abs((img * ys).sum() / img.sum() - 14) <= 0.5
     assert abs((img * xs).sum() / img.sum() - 14) <= 0.5
     assert img.max() == pytest.approx(1.0)
+
+
+def test_float16_weights_decode_exactly(tmp_path):
+    """Weights stored as float16 are what Keras computes with those weights rounded to float16."""
+    import keras
+
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Rescaling(1 / 255, name="scale"),
+            keras.layers.Conv2D(3, 3, activation="relu", name="conv"),
+            keras.layers.MaxPooling2D(2, name="pool"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dense(4, activation="softmax", name="output"),
+        ]
+    )
+    for layer in model.layers:
+        w = layer.get_weights()
+        if w:
+            w[1] = w[1] + np.float32(0.01)  # non-zero biases, so they are checked too
+            layer.set_weights([np.asarray(a, np.float16).astype(np.float32) for a in w])
+    x = np.random.default_rng(2).integers(0, 256, (2, 8, 8, 1)).astype(np.float32)
+    spec = check(model, x, [1, 2], tmp_path, dtype="float16")
+    assert spec.data["dtype"] == "float16"
+
+    def weight_chars(s: live.Spec) -> int:
+        return sum(len(e.get(k, "")) for e in s.data["layers"] for k in ("kernel", "bias"))
+
+    full = live.export(model)
+    assert weight_chars(spec) / weight_chars(full) == pytest.approx(0.5, abs=0.02)

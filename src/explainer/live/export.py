@@ -81,8 +81,8 @@ class Spec:
         return len(self.to_json().encode())
 
 
-def _b64(array: Any) -> str:
-    data = np.ascontiguousarray(np.asarray(array, dtype="<f4"))
+def _b64(array: Any, dtype: str = "float32") -> str:
+    data = np.ascontiguousarray(np.asarray(array, dtype="<f2" if dtype == "float16" else "<f4"))
     return base64.b64encode(data.tobytes()).decode("ascii")
 
 
@@ -261,8 +261,14 @@ def _fold(previous: dict[str, Any], bn: dict[str, Any]) -> bool:
     return True
 
 
-def _to_plain(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: _b64(v) if isinstance(v, np.ndarray) else v for k, v in entry.items()}
+def _to_plain(entry: dict[str, Any], dtype: str) -> dict[str, Any]:
+    # Scale and shift stay float32: they are few, and an input scale of 1/255 matters.
+    return {
+        k: _b64(v, dtype if k in ("kernel", "bias") else "float32")
+        if isinstance(v, np.ndarray)
+        else v
+        for k, v in entry.items()
+    }
 
 
 def export(
@@ -272,15 +278,20 @@ def export(
     class_names: list[str] | None = None,
     input_max: float | None = None,
     name: str | None = None,
+    dtype: str = "float32",
 ) -> Spec:
     """The spec of a trained ``model`` (a chain of layers from :data:`SUPPORTED`).
 
     ``copy`` picks one copy of a model trained side by side (``SeedStackDense`` layers);
     ``input_max`` is the value of a full-intensity pixel in the model's input (default 255 when
     the first layer is a Rescaling or Normalization, else 1), which is how a widget scales a
-    drawing; ``class_names`` label the outputs. Raises :class:`UnsupportedModelError` naming the
+    drawing; ``class_names`` label the outputs. ``dtype="float16"`` stores kernels and biases
+    at half the size (what a page carries), at a cost in agreement that ``tests/test_live.py``
+    measures. Raises :class:`UnsupportedModelError` naming the
     first layer it cannot run.
     """
+    if dtype not in ("float32", "float16"):
+        raise ValueError(f"dtype must be 'float32' or 'float16', not {dtype!r}")
     layers = _flat_layers(model)
     entries: list[dict[str, Any]] = []
     for layer in layers:
@@ -304,12 +315,13 @@ def export(
         input_max = 255.0 if first in ("Rescaling", "Normalization") else 1.0
     data = {
         "format": FORMAT,
+        "dtype": dtype,
         "name": name or model.name,
         "input_shape": input_shape,
         "input_max": float(input_max),
         "classes": classes,
         "class_names": list(class_names or [str(i) for i in range(classes)]),
-        "layers": [_to_plain(e) for e in entries],
+        "layers": [_to_plain(e, dtype) for e in entries],
     }
     return Spec(data)
 
@@ -318,5 +330,7 @@ def weights(spec: Spec, layer: str, key: str = "kernel") -> np.ndarray:
     """A layer's weights back from the spec, as float32 (for tests and figures)."""
     for entry in spec.data["layers"]:
         if entry["name"] == layer:
-            return np.frombuffer(base64.b64decode(entry[key]), dtype="<f4")
+            half = spec.data.get("dtype") == "float16" and key in ("kernel", "bias")
+            raw = np.frombuffer(base64.b64decode(entry[key]), dtype="<f2" if half else "<f4")
+            return raw.astype(np.float32)
     raise KeyError(f"{spec.name} has no layer {layer!r}; its layers: {spec.layer_names}")

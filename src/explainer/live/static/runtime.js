@@ -17,6 +17,22 @@ function decode(b64) {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }
 
+/** Float32Array from the base64 of little-endian float16 bytes (weights stored at half size). */
+function decodeHalf(b64) {
+  const bytes = decodeBytes(b64);
+  const out = new Float32Array(bytes.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const h = bytes[2 * i] | (bytes[2 * i + 1] << 8);
+    const sign = h & 0x8000 ? -1 : 1;
+    const e = (h >> 10) & 0x1f;
+    const m = h & 0x3ff;
+    if (e === 0) out[i] = sign * m * 2 ** -24;
+    else if (e === 31) out[i] = m ? NaN : sign * Infinity;
+    else out[i] = sign * (1 + m / 1024) * 2 ** (e - 15);
+  }
+  return out;
+}
+
 /** Uint8Array from base64 (the test images shipped with a widget). */
 function decodeBytes(b64) {
   if (typeof atob !== "function") return new Uint8Array(Buffer.from(b64, "base64"));
@@ -298,7 +314,12 @@ class Network {
     spec.layers.forEach((L, index) => {
       const outShape = L.output_shape;
       const parts = [];
-      const w = (key) => (typeof L[key] === "string" ? decode(L[key]) : Float32Array.from(L[key]));
+      // Kernels and biases may be stored as float16; scales and shifts are always float32.
+      const half = spec.dtype === "float16";
+      const w = (key) => {
+        if (typeof L[key] !== "string") return Float32Array.from(L[key]);
+        return half && (key === "kernel" || key === "bias") ? decodeHalf(L[key]) : decode(L[key]);
+      };
       if (L.type === "conv2d") {
         parts.push(convStep({ ...L, kernel: w("kernel"), bias: w("bias") }, shape, outShape));
       } else if (L.type === "dense") {
@@ -498,4 +519,4 @@ function mnistDigit(ink, w, h) {
   return out;
 }
 
-export { Network, decode, decodeBytes, load, mnistDigit, softmax };
+export { Network, decode, decodeBytes, decodeHalf, load, mnistDigit, softmax };
