@@ -11,9 +11,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from explainer.live.export import SUPPORTED, Spec, UnsupportedModelError, export
+from explainer.live.widget import Widget, draw, occlude, page_css, page_script, space
 
 STATIC = Path(__file__).parent / "static"
 RUNTIME = STATIC / "runtime.js"
 """The runtime, an ES module (``import { load } from "./runtime.js"``)."""
 
-__all__ = ["RUNTIME", "STATIC", "SUPPORTED", "Spec", "UnsupportedModelError", "export"]
+__all__ = [
+    "RUNTIME",
+    "STATIC",
+    "SUPPORTED",
+    "Spec",
+    "UnsupportedModelError",
+    "Widget",
+    "draw",
+    "export",
+    "occlude",
+    "page_css",
+    "page_script",
+    "space",
+]
