@@ -372,3 +372,29 @@ assert all(
 #   measurement with an error bar, and this chapter has measured two of its sources.
 # - Methods disagree, and a different network, baseline or deletion rule may rank them
 #   differently: measure on your own model before trusting one.
+
+# %%
+# Try it: occlusion by hand
+# -------------------------
+# The CIFAR-10 network runs in this page, in your browser (exported by
+# :func:`explainer.live.occlude`, with its weights stored at half precision to keep the page
+# small; nothing is sent anywhere). Pick a test photo and drag the grey square over it (or
+# focus the photo and use the arrow keys; Shift moves faster): the probabilities on the right
+# follow the square. Beside the photo is the occlusion map the page computes for the class the
+# network gives the whole photo: red where covering the photo lowers that probability. The
+# square is filled with the training set's mean colour, the baseline used above.
+
+from explainer import datasets, live, models, training
+
+cifar_live = datasets.load_cifar10()
+quick = training.train(models.cifar10_quick(), cifar_live.x_train, cifar_live.y_train)
+photos = [int(np.flatnonzero(cifar_live.y_test == c)[0]) for c in (3, 5, 1, 8, 2, 7)]
+live.occlude(
+    quick.model,
+    cifar_live.x_test[photos],
+    cifar_live.y_test[photos],
+    class_names=list(cifar_live.class_names),
+    fill=cifar_live.x_train.mean(axis=(0, 1, 2)),
+    dtype="float16",
+    label="cifar10_quick, live: drag a grey square over a test photo",
+)
