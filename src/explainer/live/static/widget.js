@@ -147,7 +147,7 @@
     });
     const summary = el("p", { class: "xl-prediction", "aria-live": "polite" });
     container.append(el("h4", { class: "xl-title", text: title }), list, summary);
-    return (proba) => {
+    const update = (proba) => {
       const best = argmax(proba);
       rows.forEach((r, i) => {
         r.fill.style.width = `${(100 * proba[i]).toFixed(1)}%`;
@@ -157,6 +157,15 @@
       summary.textContent = `${L.prediction}: ${names[best]} (${pct(proba[best])})`;
       return best;
     };
+    update.reset = () => {
+      rows.forEach((r) => {
+        r.fill.style.width = "0";
+        r.value.textContent = "";
+        r.li.classList.remove("xl-best");
+      });
+      summary.textContent = "";
+    };
+    return update;
   }
 
   function imageSelect(images, onPick) {
@@ -193,7 +202,7 @@
       role: "img",
       "aria-label": canDraw ? L.draw : L.drawOrDrop,
     });
-    const ctx = pad.getContext("2d");
+    const ctx = pad.getContext("2d", { willReadFrequently: true });
     const seen = mapCanvas(H, W, "xl-seen", L.seen);
     const saliency = mapCanvas(H, W, "xl-saliency", L.saliency);
     const salTitle = el("h4", { class: "xl-title" });
@@ -386,6 +395,10 @@
       blank();
       x = null;
       if (pick.select) pick.select.value = "";
+      update.reset();
+      delete root.dataset.prediction;
+      delete root.dataset.picked;
+      for (const cv of [seen, saliency]) cv.getContext("2d").clearRect(0, 0, W, H);
       strokes = false;
       message.textContent = L.nothing;
     });
@@ -784,8 +797,13 @@
         KINDS[root.dataset.kind](body, data);
         // What the widget shows now (data-prediction, ...), for tests and screen readers'
         // neighbours: mirrored from the body onto the widget element.
-        new MutationObserver(() => Object.assign(root.dataset, body.dataset)).observe(body, { attributes: true });
-        Object.assign(root.dataset, body.dataset);
+        const own = new Set([...Object.keys(root.dataset), "ready", "error"]);
+        const sync = () => {
+          for (const k of Object.keys(root.dataset)) if (!own.has(k) && !(k in body.dataset)) delete root.dataset[k];
+          Object.assign(root.dataset, body.dataset);
+        };
+        new MutationObserver(sync).observe(body, { attributes: true });
+        sync();
         root.dataset.ready = "1";
         const fallback = root.querySelector(".xl-fallback");
         if (fallback) fallback.remove();
