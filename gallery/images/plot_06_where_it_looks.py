@@ -499,3 +499,27 @@ assert all(final["cifar10_quick"]["spearman_signed"][m] > 0.1 for m in ("gradien
 # - Faithfulness tests are measurements too: they push the network off its data, and their
 #   verdicts depend on the canvas and the controls. Measure on your own model, with controls,
 #   before trusting one method.
+
+# %%
+# Try it: occlusion by hand
+# -------------------------
+# The CIFAR-10 network runs in this page, in your browser (exported by
+# :func:`explainer.live.occlude`, with its weights stored at half precision to keep the page
+# small; nothing is sent anywhere). Pick a test photo and drag the grey square over it (or
+# focus the photo and use the arrow keys; Shift moves faster): the probabilities on the right
+# follow the square. Beside the photo is the occlusion map the page computes for the class the
+# network gives the whole photo: red where covering the photo lowers that probability. The
+# square is filled with the training set's mean colour, the baseline used above.
+
+from explainer import live
+
+photos = [int(np.flatnonzero(cifar.y_test == c)[0]) for c in (3, 5, 1, 8, 2, 7)]
+live.occlude(
+    nets["cifar10_quick"][1],
+    cifar.x_test[photos],
+    cifar.y_test[photos],
+    class_names=list(cifar.class_names),
+    fill=cifar.x_train.mean(axis=(0, 1, 2)),
+    dtype="float16",
+    label="cifar10_quick, live: drag a grey square over a test photo",
+)
