@@ -23,6 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
+import { checkWidgets } from "./widgets.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE_PATH = require.resolve("axe-core/axe.min.js");
@@ -360,6 +361,7 @@ async function checkPage(context, origin, folder, pagePath) {
     await checkImages(page, problems);
     await checkLinks(page, problems, origin);
     const isExample = await checkGallery(page, problems);
+    await checkWidgets(page, problems); // the live widgets, driven with mouse and keyboard
     t.push(Date.now());
     await checkAxe(page, problems);
     t.push(Date.now());

@@ -48,6 +48,7 @@ extensions = [
     "myst_nb",
     "sphinx_gallery.gen_gallery",
     "explainer.sphinxext",
+    "explainer.live.sphinx",  # the live widgets' script, on the pages that hold one
     "html_fixes",
     "i18n_fixes",
 ]

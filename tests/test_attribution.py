@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from explainer import attribution
+from explainer import attribution, faithfulness, units
 
 RNG = np.random.default_rng(0)
 
@@ -147,22 +147,52 @@ def test_grad_cam_equals_the_class_activation_map():
     np.testing.assert_allclose(cam, hand, rtol=1e-5, atol=1e-6)
 
 
-def test_grad_cam_upsamples_a_coarse_layer():
-    import tensorflow as tf
-
+def test_grad_cam_places_a_coarse_layer_at_its_receptive_fields():
     model = _small_cnn()
     x = RNG.random((2, 8, 8, 2)).astype(np.float32)
     assert attribution.last_spatial_layer(model) == ["pool"]
     cam = attribution.grad_cam(model, x)
     assert cam.shape == (2, 8, 8) and np.all(cam >= 0)
-    # at the pooled 3 × 3 resolution by hand, then resized the same way
+    # at the pooled 3 × 3 resolution by hand, then placed at the cells' field centres
     feats = keras.Model(model.inputs, model.get_layer("pool").output).predict(x, verbose=0)
     w = model.get_layer("out").get_weights()[0].reshape(3, 3, 4, 3)
     t = np.argmax(attribution.logits(model, x), axis=1)
     alpha = w[..., t].mean(axis=(0, 1)).T  # (N, channels)
-    hand = np.maximum(np.einsum("nhwk,nk->nhw", feats, alpha), 0)[..., None]
-    hand = tf.image.resize(hand, (8, 8), method="bilinear").numpy()[..., 0]
-    np.testing.assert_allclose(cam, hand, rtol=1e-4, atol=1e-6)
+    hand = np.maximum(np.einsum("nhwk,nk->nhw", feats, alpha), 0)
+    field = units.receptive_field(model, "pool")
+    assert (field.size, field.stride, field.offset) == ((4, 4), (2, 2), (0, 0))
+    np.testing.assert_allclose(cam, attribution.place_cells(hand, (8, 8), field), atol=1e-5)
+    # HiResCAM: a Flatten → Dense head, so its cells add up to the logit less the bias
+    hires = keras.Model(model.inputs, model.get_layer("pool").output)
+    cells = np.einsum("nhwk,hwkn->nhw", hires.predict(x, verbose=0), w[..., t])
+    z = attribution.logits(model, x)[np.arange(2), t] - model.get_layer("out").get_weights()[1][t]
+    np.testing.assert_allclose(cells.sum(axis=(1, 2)), z, rtol=1e-4)
+    np.testing.assert_allclose(
+        attribution.hires_cam(model, x), attribution.place_cells(cells, (8, 8), field), atol=1e-4
+    )
+
+
+def test_cam_peaks_at_a_bright_pixel_through_an_unpadded_convolution():
+    """A 5 × 5 unpadded convolution peaked at its centre over a 28 × 28 image: the cell centred
+    on a bright pixel responds most, so the map must peak on the pixel (an even resize of the
+    24 × 24 cells over 28 pixels puts it two pixels off near the borders)."""
+    inp = keras.Input((28, 28, 1))
+    conv = keras.layers.Conv2D(1, 5, use_bias=False, name="conv")
+    h = conv(inp)
+    out = keras.layers.Dense(2, use_bias=False, name="out")(keras.layers.Flatten()(h))
+    model = keras.Model(inp, out)
+    bump = np.exp(-0.5 * (np.arange(5) - 2.0) ** 2)
+    conv.set_weights([np.outer(bump, bump).reshape(5, 5, 1, 1).astype(np.float32)])
+    dense = np.zeros((24 * 24, 2), np.float32)
+    dense[:, 0] = 1.0
+    model.get_layer("out").set_weights([dense])
+    for r, c in [(3, 3), (25, 25), (3, 20), (14, 4)]:
+        x = np.zeros((1, 28, 28, 1), np.float32)
+        x[0, r, c] = 1.0
+        for method in ("grad_cam", "hires_cam"):
+            m = attribution.attribute(method, model, x, [0])[0]
+            pr, pc = np.unravel_index(np.argmax(m), m.shape)
+            assert abs(pr - r) <= 1 and abs(pc - c) <= 1, (method, r, c, pr, pc)
 
 
 def _check_all_methods(model: keras.Model, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -214,10 +244,9 @@ def test_nested_base_model_runs_every_method(outer):
     np.testing.assert_allclose(attribution.grad_cam(model, x, layer="base/c1").shape, (2, 16, 16))
     assert feats.shape[1:3] == (7, 7)
     hand = np.maximum(np.einsum("nhwk,kn->nhw", feats, w[:, t]) / 49, 0)
-    import tensorflow as tf
-
-    hand = tf.image.resize(hand[..., None], (16, 16), method="bilinear").numpy()[..., 0]
-    np.testing.assert_allclose(maps["grad_cam"], hand, rtol=1e-4, atol=1e-6)
+    field = units.receptive_field(model, "base/c2")
+    hand = attribution.place_cells(hand, (16, 16), field)
+    np.testing.assert_allclose(maps["grad_cam"], hand, rtol=1e-4, atol=1e-5)
     # the scores are the logits of the outer Dense
     z = attribution.logits(model, x)
     np.testing.assert_allclose(
@@ -281,8 +310,10 @@ def test_deletion_curve_endpoints_and_order():
     dense.set_weights([w])
     x = (RNG.random((6, 4, 4, 1)) + 0.2).astype(np.float32)
     ig = attribution.integrated_gradients(model, x, steps=8)
-    curves = attribution.deletion(model, x, ig, steps=8)
-    rand = attribution.deletion(model, x, attribution.random_maps(ig.shape), steps=8)
+    both = faithfulness.deletion(
+        model, x, {"ig": ig, "random": attribution.random_maps(ig.shape)}, steps=8
+    )
+    curves, rand = both["ig"], both["random"]
     np.testing.assert_allclose(curves.fractions, np.linspace(0, 1, 9))
     p = model.predict(x, verbose=0)[:, 0]
     np.testing.assert_allclose(curves.proba[:, 0], p, atol=1e-6)
@@ -291,20 +322,17 @@ def test_deletion_curve_endpoints_and_order():
     assert np.all(np.diff(curves.proba, axis=1) <= 1e-7)
     assert curves.auc < rand.auc
     assert curves.auc == pytest.approx(curves.auc_per_image.mean())
-    both = attribution.deletion_all(
-        model, x, {"ig": ig, "random": attribution.random_maps(ig.shape)}, steps=8
-    )
-    np.testing.assert_allclose(both["ig"].proba, curves.proba, atol=1e-6)
-    np.testing.assert_allclose(both["random"].proba, rand.proba, atol=1e-6)
+    alone = faithfulness.deletion(model, x, {"ig": ig}, steps=8)["ig"]
+    np.testing.assert_allclose(alone.proba, curves.proba, atol=1e-6)
 
 
 def test_spearman_known_values():
     a = np.arange(16, dtype=np.float32).reshape(1, 4, 4)
-    np.testing.assert_allclose(attribution.spearman(a, a), [1.0])
-    np.testing.assert_allclose(attribution.spearman(a, -a), [-1.0])
-    np.testing.assert_allclose(attribution.spearman(a, np.zeros_like(a)), [0.0])
+    np.testing.assert_allclose(faithfulness.spearman(a, a), [1.0])
+    np.testing.assert_allclose(faithfulness.spearman(a, -a), [-1.0])
+    np.testing.assert_allclose(faithfulness.spearman(a, np.zeros_like(a)), [0.0])
     ties = np.array([[[0, 0, 1, 2]]], np.float32)
-    np.testing.assert_allclose(attribution.spearman(ties, ties * 3), [1.0])
+    np.testing.assert_allclose(faithfulness.spearman(ties, ties * 3), [1.0])
 
 
 def test_cascading_randomization_leaves_the_model_alone():
@@ -316,14 +344,18 @@ def test_cascading_randomization_leaves_the_model_alone():
         "smoothgrad": {"samples": 2},
         "integrated_gradients": {"steps": 4},
     }
-    check = attribution.cascading_randomization(model, x, options=options, seed=1)
+    check = faithfulness.cascading_randomization(model, x, options=options, seed=1)
     assert check.layers == ("dense", "depth", "sep")
-    assert set(check.spearman) == set(attribution.METHODS)
-    assert all(v.shape == (3,) and np.all(np.abs(v) <= 1) for v in check.spearman.values())
+    for similarity in faithfulness.SIMILARITIES:
+        values = check.similarity[similarity]
+        assert set(values) == {*attribution.METHODS, "edges"}
+        assert all(v.shape == (3,) and np.all(np.abs(v) <= 1 + 1e-9) for v in values.values())
+        # the edge map reads no weights: it is the reference of a method that fails
+        np.testing.assert_allclose(values["edges"], 1.0, atol=1e-9)
     for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    again = attribution.cascading_randomization(model, x, options=options, seed=1)
-    assert again.final == check.final
+    again = faithfulness.cascading_randomization(model, x, options=options, seed=1)
+    assert again.final() == check.final() and again.final("ssim") == check.final("ssim")
 
 
 def test_compute_maps_for_the_report():
@@ -362,16 +394,16 @@ def test_bad_input_says_what_is_wrong():
     with pytest.raises(ValueError, match="'conv' is not a nested model"):
         attribution.grad_cam(model, x, layer="conv/inner")
     with pytest.raises(ValueError, match="maps must have shape"):
-        attribution.deletion(model, x, np.zeros((2, 4, 4)))
+        faithfulness.deletion(model, x, {"a": np.zeros((2, 4, 4))})
 
 
 @pytest.mark.parametrize("outer", ["sequential", "functional"])
 def test_cascading_randomization_reaches_into_a_nested_base(outer):
     model, _ = _nested(outer)
     x = RNG.random((2, 16, 16, 3)).astype(np.float32)
-    check = attribution.cascading_randomization(model, x, methods=("gradients", "grad_cam"))
+    check = faithfulness.cascading_randomization(model, x, methods=("gradients", "grad_cam"))
     assert check.layers[0] != "base" and check.layers[-3:] == ("base/c2", "base/bn", "base/c1")
-    assert all(v.shape == (len(check.layers),) for v in check.spearman.values())
+    assert all(v.shape == (len(check.layers),) for v in check.similarity["ssim"].values())
 
 
 # --- figures -------------------------------------------------------------------------------------
@@ -429,8 +461,8 @@ def test_deletion_figure_draws_one_curve_per_method_with_its_area():
 
     f = np.linspace(0, 1, 5)
     curves = {
-        "random": attribution.DeletionCurves(f, np.tile(1 - f, (2, 1))),
-        "occlusion": attribution.DeletionCurves(f, np.tile((1 - f) ** 3, (2, 1))),
+        "random": faithfulness.Curves("deletion", "blur", f, np.tile(1 - f, (2, 1))),
+        "occlusion": faithfulness.Curves("deletion", "blur", f, np.tile((1 - f) ** 3, (2, 1))),
     }
     drawn = plot.deletion_figure({"net A": curves, "net B": curves}, suptitle="deletion")
     assert len(drawn.axes) == 2 and [ax.get_title() for ax in drawn.axes] == ["net A", "net B"]
@@ -439,7 +471,7 @@ def test_deletion_figure_draws_one_curve_per_method_with_its_area():
     np.testing.assert_allclose(lines["occlusion"].get_ydata(), (1 - f) ** 3)
     labels = [t.get_text() for t in drawn.axes[0].get_legend().get_texts()]
     assert labels == [
-        f"random order ({curves['random'].auc:.3f})",
+        f"random (control) ({curves['random'].auc:.3f})",
         "occlusion (0.266)",
     ]  # trapezoids of (1 - f)³
 
@@ -447,9 +479,10 @@ def test_deletion_figure_draws_one_curve_per_method_with_its_area():
 def test_sanity_figure_starts_each_curve_at_one():
     from explainer import plot
 
-    check = attribution.SanityCheck(
+    curves = {"gradients": np.array([0.5, 0.2]), "occlusion": np.array([0.9, 0.8])}
+    check = faithfulness.SanityCheck(
         layers=("out", "conv"),
-        spearman={"gradients": np.array([0.5, 0.2]), "occlusion": np.array([0.9, 0.8])},
+        similarity={"spearman_support": curves},
         examples={"gradients": RNG.random((3, 6, 6)), "occlusion": RNG.normal(size=(3, 6, 6))},
     )
     drawn = plot.sanity_figure({"net": check}, image=RNG.random((6, 6)), suptitle="sanity")

@@ -325,3 +325,31 @@ plot.decision_boundaries(
 # * **circles, h10_w3.** Seed 0 reaches the article's perfect score, but not every seed does
 #   (see the table), and the mean loss was still falling steeply at epoch 20. What the third
 #   dimension buys is that a perfect score becomes *possible*; the recipe does not guarantee it.
+
+# %%
+# Try it: carry a point through the layers
+# ----------------------------------------
+# Seed 0's ``h5_w2`` runs in this page, in your browser, from the weights trained above
+# (exported by :func:`explainer.live.space`; nothing is sent anywhere). Drag the black point
+# over the input plane, whose colours show the class the network gives each place (or focus
+# the plane and use the arrow keys). The right panel shows where the point lands in the space
+# of the layer chosen with the slider, among every fourth training point; the strip below
+# shows all layers at once, and clicking one selects it. Move the point along a moon's tip and
+# watch it ride the band that ``dense1`` presses the plane into; the last panel is the
+# output's probability, with the dashed line at one half.
+
+from explainer import live
+
+x_moons, y_moons = train_sets["twoclass"]
+h5 = training.train(
+    models.dense_tanh_seeds(5, 2, SEEDS), *models.seed_stack(x_moons, y_moons, SEEDS)
+)
+live.space(
+    h5.model,
+    x_moons[::4],
+    y_moons[::4],
+    copy=0,
+    limits=((-2.0, 2.0), (-1.5, 1.5)),
+    start=(0.0, 0.25),
+    label="h5_w2 (seed 0), live: drag a point and follow it through the layers",
+)

@@ -232,3 +232,24 @@ assert stroke[4:24, 12:16].mean() > stroke[4:24].mean()
 # some counting for it and some against. The difference printed after the accuracy shows
 # what ten shared parts buy over ten fixed templates on digits: a little. The next chapters
 # show where hidden layers, and above all convolutions, matter more.
+
+# %%
+# Try it: draw a digit for the hidden units
+# -----------------------------------------
+# The hidden-layer network runs in this page too, from the weights trained above (exported by
+# :func:`explainer.live.draw`; it runs in your browser and sends nothing). Draw a digit in the
+# black square, or pick a test image. Under each of the ten hidden units' weights you see how
+# strongly your digit activates it, and on the right the probabilities the output layer makes
+# of those ten numbers. Draw a 1, then a 0, and watch the ring unit and the stroke unit trade
+# places; then draw a 1 off to one side and see the stroke unit miss it.
+
+from explainer import live
+
+firsts = [int(np.flatnonzero(mnist.y_test == d)[0]) for d in range(10)]
+live.draw(
+    hidden.model,
+    mnist.x_test[firsts],
+    mnist.y_test[firsts],
+    templates=["hidden"],
+    label="The hidden-layer network, live: draw a digit and watch its ten units",
+)

@@ -230,3 +230,26 @@ for i in chosen:
 # pieces sit where another digit's usually are is taken for that digit, however obvious its
 # overall shape is to us. The next chapters ask what happens when the inputs are photographs,
 # and what a deeper stack of filters sees.
+
+# %%
+# Try it: draw a digit
+# --------------------
+# The network of this chapter also runs in this page, in your browser, from the weights trained
+# above (exported by :func:`explainer.live.draw`; nothing is sent anywhere). Draw a digit in the
+# black square with the mouse or a finger, or pick a test image from the list. Your drawing is
+# prepared the way MNIST's digits were: its ink is scaled into a 20 × 20 box and placed in the
+# 28 × 28 image so that its centre of mass is in the middle; the small image next to it is what
+# the network reads. Below are the sixteen maps after the convolution and after the pooling,
+# on the right the ten probabilities, and in the middle gradient × input for the predicted
+# digit: red pixels raise its score, blue ones lower it. Try the mistakes above: draw a zero
+# narrow and slanted, or flat with a bump at the top left, and watch which maps light up.
+
+from explainer import live
+
+firsts = [int(np.flatnonzero(mnist.y_test == d)[0]) for d in range(10)]
+live.draw(
+    trained.model,
+    mnist.x_test[firsts],
+    mnist.y_test[firsts],
+    label="The Filters chapter's network, live: draw a digit or pick a test image",
+)

@@ -1,46 +1,62 @@
-"""Where a classifier looks: attribution maps, and tests of how far to trust them.
+"""Where a classifier looks: attribution maps, in one registry of methods.
 
 For a Keras image classifier, a batch of images ``x`` of shape ``(N, H, W, C)`` (in the units
 the model takes, e.g. raw 0–255 pixels when the model rescales them itself) and one target class
 per image (the predicted class by default), every method returns one float32 map per image,
-shape ``(N, H, W)``, channels reduced:
+shape ``(N, H, W)``, channels reduced. :data:`REGISTRY` holds one :class:`Method` record per
+method (its function, whether its map is signed, how figures name and colour it, its default
+options for an input size); figures, the chapter's tables and the report all read it, so adding
+a method is one entry:
 
-- :func:`occlusion` (Zeiler & Fergus 2014): how much the class score drops when a patch is
+- ``occlusion`` (Zeiler & Fergus 2014): how much the class score drops when a patch is
   replaced by a baseline. Signed.
-- :func:`gradients` (Simonyan et al. 2014): the largest ``|∂ score / ∂ pixel|`` over the
+- ``gradients`` (Simonyan et al. 2014): the largest ``|∂ score / ∂ pixel|`` over the
   channels. Unsigned.
-- :func:`smoothgrad` (Smilkov et al. 2017): the same, of the gradient averaged over noisy
+- ``smoothgrad`` (Smilkov et al. 2017): the same, of the gradient averaged over noisy
   copies of the image (seeded noise). Unsigned.
-- :func:`integrated_gradients` (Sundararajan et al. 2017): (x − baseline) × the gradient
-  averaged along the straight path from the baseline to x, summed over the channels. Signed;
-  its map sums to score(x) − score(baseline) (*completeness*, :func:`completeness_error`).
-- :func:`grad_cam` (Selvaraju et al. 2017): the feature maps of a spatial layer weighted by
-  their mean gradient, ReLU, upsampled to the input size. Unsigned.
+- ``integrated_gradients`` (Sundararajan et al. 2017): (x − baseline) × the gradient
+  averaged along the straight path from the baseline to x (Gauss–Legendre quadrature, as
+  Captum), summed over the channels. Signed; its map sums to score(x) − score(baseline)
+  (*completeness*, :func:`completeness_error`).
+- ``grad_cam`` (Selvaraju et al. 2017): the feature maps of a spatial layer weighted by
+  their gradient *averaged over positions*, ReLU. Unsigned.
+- ``hires_cam`` (Draelos & Carin 2020): the feature maps times their gradient at each
+  position, summed over channels. Signed. Grad-CAM's averaging assumes a global-average-pooling
+  head; for a ``Flatten → Dense`` head HiResCAM's cells add up to the score (less the bias).
+
+Both CAMs place each cell's value at the centre of its receptive field
+(:func:`explainer.units.receptive_field`) before interpolating to the input size, so an
+unpadded convolution's shrunken map is not stretched over the border.
+
+The model-free **controls** ``image`` (the image's own brightness), ``edges`` (its Sobel
+gradient magnitude) and ``random`` are registry entries too (``model_free=True``): a method
+that cannot beat them on a faithfulness test (:mod:`explainer.faithfulness`) has not shown
+that it reads the network.
 
 **Which score.** When the model ends in a softmax (a ``Dense(activation="softmax")`` or a
 separate ``Activation("softmax")`` / ``Softmax`` layer), the methods attribute the class score
 *before* the softmax (the logit), and the raw output when the model already outputs logits. The
 softmax couples the classes: the gradient of a saturated probability (p ≈ 1) vanishes,
 whatever the pixels did to get there, and the gradient of any probability mixes in every other
-class's logit, so a map of it shows "evidence against the others" as much as "evidence for this".
-
-Faithfulness: :func:`deletion` (Petsiuk et al. 2018) deletes the most-attributed pixels first
-and follows the predicted class's probability; :func:`cascading_randomization` (Adebayo et al.
-2018) re-initialises the weights from the top layer down and measures how much the maps change.
+class's logit. A one-unit (sigmoid) classifier is explained by its logit ``z``: class 1 scores
+``z`` and class 0 ``−z``. :func:`score_model` is the one place this is decided; it never
+changes the model's layers (the final layer is called through a view with its activation off).
 
 Everything is batched (memory bounded by ``batch_size``, not by N), deterministic, and never
 trains. It works on Sequential and functional models, with ``Conv2D``, ``SeparableConv2D`` or
 ``DepthwiseConv2D`` convolutions, and with a base model nested as a layer (transfer learning),
-whose last spatial layer Grad-CAM finds by itself.
+whose last spatial layer the CAMs find by themselves.
 """
 
 from __future__ import annotations
 
 import functools
+import types
+import warnings
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -48,53 +64,38 @@ if TYPE_CHECKING:
     import keras
 
 __all__ = [
+    "CONTROLS",
     "METHODS",
+    "REGISTRY",
     "REPORT_METHODS",
     "SIGNED",
-    "DeletionCurves",
-    "SanityCheck",
+    "Method",
     "attribute",
-    "cascading_randomization",
     "completeness_error",
     "compute_maps",
     "default_options",
-    "deletion",
-    "deletion_all",
+    "describe_scores",
+    "edge_map",
     "grad_cam",
     "gradients",
+    "hires_cam",
+    "image_map",
     "input_gradients",
     "integrated_gradients",
     "last_spatial_layer",
     "logits",
     "occlusion",
+    "path_points",
+    "place_cells",
+    "probabilities",
+    "random_map",
     "random_maps",
+    "rewired",
     "score_model",
     "smoothgrad",
-    "spearman",
+    "to_probabilities",
+    "with_activation",
 ]
-
-METHODS: tuple[str, ...] = (
-    "occlusion",
-    "gradients",
-    "smoothgrad",
-    "integrated_gradients",
-    "grad_cam",
-)
-"""The attribution methods, in the order the book shows them."""
-
-SIGNED: dict[str, bool] = {
-    "occlusion": True,
-    "gradients": False,
-    "smoothgrad": False,
-    "integrated_gradients": True,
-    "grad_cam": False,
-}
-"""Whether a method's map has a sign (drawn on a diverging scale centred at zero)."""
-
-REPORT_METHODS: tuple[str, str] = ("integrated_gradients", "occlusion")
-"""The two methods that the chapter "Where the network looks" measured as the most faithful
-(lowest deletion AUC on both of the book's networks); the report shows these two. The chapter
-asserts that this still matches its measurement."""
 
 Baseline = float | np.ndarray
 
@@ -102,20 +103,8 @@ Baseline = float | np.ndarray
 # --- the score model ----------------------------------------------------------------------------
 
 
-def _is_softmax(activation: Any) -> bool:
-    import keras
-
-    if activation is None:
-        return False
-    if activation is keras.activations.softmax:
-        return True
-    return getattr(activation, "__name__", "") == "softmax"
-
-
-def _is_model(layer: Any) -> bool:
-    import keras
-
-    return isinstance(layer, keras.Model)
+def _activation_name(activation: Any) -> str:
+    return getattr(activation, "__name__", "") if activation is not None else ""
 
 
 def _output_layer(model: keras.Model) -> Any:
@@ -128,55 +117,68 @@ def _output_layer(model: keras.Model) -> Any:
     return model.outputs[0]._keras_history[0]
 
 
-def _pre_softmax(layer: Any) -> Callable[[Any], Any] | None:
-    """A callable giving ``layer``'s output without its softmax, or None if it has none."""
+def _head(layer: Any) -> tuple[str, bool]:
+    """The final layer's squashing (``"softmax"``, ``"sigmoid"`` or ``""``), and whether it is a
+    separate layer (``Softmax`` / ``Activation``) rather than fused into ``layer``."""
     import keras
 
     if isinstance(layer, keras.layers.Softmax):
-        return lambda t: t
-    if isinstance(layer, keras.layers.Activation) and _is_softmax(layer.activation):
-        return lambda t: t
-    if _is_softmax(getattr(layer, "activation", None)):
-        return _WithoutActivation(layer)
-    return None
+        return "softmax", True
+    if isinstance(layer, keras.layers.Activation):
+        name = _activation_name(layer.activation)
+        return (name, True) if name in ("softmax", "sigmoid") else ("", False)
+    name = _activation_name(getattr(layer, "activation", None))
+    return (name, False) if name in ("softmax", "sigmoid") else ("", False)
+
+
+class _Linear:
+    """A read-only view of a layer whose ``activation`` is the identity; all else is the layer's.
+
+    ``type(layer).call(view, x)`` then computes the layer's pre-activation output with the
+    layer's own weights, without changing the layer (another thread, or the model itself,
+    still sees it as it was).
+    """
+
+    def __init__(self, inner: Any, activation: Callable[[Any], Any]) -> None:
+        object.__setattr__(self, "_inner", inner)
+        object.__setattr__(self, "activation", activation)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"the view of layer {self._inner.name!r} is read-only")
 
 
 @functools.cache
-def _without_activation_class() -> type:
+def _with_activation_class() -> type:
     import keras
 
-    class WithoutActivation(keras.layers.Layer):
-        """Calls a layer (sharing its weights) with its activation switched off."""
+    class WithActivation(keras.layers.Layer):
+        """Calls a layer (sharing its weights) with another activation, leaving it unchanged."""
 
-        def __init__(self, inner: keras.layers.Layer) -> None:
-            super().__init__(name=f"{inner.name}_logits")
+        def __init__(self, inner: Any, activation: Callable[[Any], Any], suffix: str) -> None:
+            super().__init__(name=f"{inner.name}_{suffix}")
             self.inner = inner
+            self.replacement = activation
 
         def call(self, x: Any) -> Any:
-            saved = self.inner.activation
-            self.inner.activation = keras.activations.linear
-            try:
-                return self.inner.call(x)
-            finally:
-                self.inner.activation = saved
+            return type(self.inner).call(_Linear(self.inner, self.replacement), x)
 
         def compute_output_shape(self, input_shape: Any) -> Any:
             return self.inner.compute_output_shape(input_shape)
 
-    return WithoutActivation
+    return WithActivation
 
 
-def _WithoutActivation(layer: Any) -> Any:
-    return _without_activation_class()(layer)
+def with_activation(layer: Any, activation: Callable[[Any], Any], suffix: str = "linear") -> Any:
+    """A layer that calls ``layer`` with its weights but ``activation`` in place of its own.
 
-
-def _layer_path(model: keras.Model, layer: str | Sequence[str]) -> list[str]:
-    """``layer`` (``"base/inner"`` or its parts) as a list, checked by :func:`probe.find_layer`."""
-    from explainer.probe import find_layer
-
-    path = layer.split("/") if isinstance(layer, str) else list(layer)
-    find_layer(model, "/".join(path))
-    return path
+    The non-mutating way the package swaps an activation: for the logits before a softmax or
+    sigmoid here, and for the leaky surrogate of feature visualisation in
+    :mod:`explainer.units`.
+    """
+    return _with_activation_class()(layer, activation, suffix)
 
 
 def last_spatial_layer(model: keras.Model) -> list[str]:
@@ -185,6 +187,8 @@ def last_spatial_layer(model: keras.Model) -> list[str]:
     Nested models are searched inside, so for a Sequential around a MobileNetV2 base this
     names the base's last convolutional block, not the base as a whole.
     """
+    from explainer.probe import _is_model
+
     for layer in reversed(model.layers):
         if _is_model(layer):
             try:
@@ -196,27 +200,42 @@ def last_spatial_layer(model: keras.Model) -> list[str]:
         if shape is not None and len(shape) == 4:
             return [layer.name]
     raise ValueError(
-        f"model {model.name!r} has no layer with a spatial (N, h, w, c) output; Grad-CAM needs "
+        f"model {model.name!r} has no layer with a spatial (N, h, w, c) output; the CAMs need "
         "a convolutional model"
     )
 
 
-def _rewired(model: keras.Model, capture: Sequence[str] | None, top: bool) -> keras.Model:
-    """A functional model sharing ``model``'s layers: ``[activation of capture, scores]``.
+def _layer_path(model: keras.Model, layer: str | Sequence[str]) -> list[str]:
+    """``layer`` (``"base/inner"`` or its parts) as a list, resolved by ``probe.layer_chain``."""
+    from explainer.probe import layer_chain
 
-    The graph is re-run on a new input; the captured layer (possibly inside a nested model,
-    which is rewired the same way) also hands out its activation, and at the top the final
-    softmax is dropped so the scores are logits.
+    path = layer if isinstance(layer, str) else "/".join(layer)
+    return [lay.name for lay in layer_chain(model, path)]
+
+
+def rewired(
+    model: keras.Model,
+    replace: Callable[[Any], Callable[..., Any] | None],
+    *,
+    capture: Sequence[str] | None = None,
+    name: str = "rewired",
+) -> keras.Model:
+    """A functional model sharing ``model``'s layers, with some operations replaced.
+
+    ``replace(layer)`` returns a callable to run instead of ``layer`` (or ``None`` to keep it);
+    nested models are rewired the same way. With ``capture`` (a layer path) the new model's
+    outputs are ``[that layer's output, final output]``. ``model`` itself is not changed.
     """
     import keras
 
-    final = _output_layer(model) if top else None
     stash: list[Any] = []
 
     def operation(op: Any) -> Callable[..., Any]:
+        from explainer.probe import _is_model
+
         if capture and op.name == capture[0]:
             if len(capture) > 1:
-                inner = _rewired(op, capture[1:], top=False)
+                inner = rewired(op, replace, capture=capture[1:], name=name)
 
                 def nested(*args: Any, **kwargs: Any) -> Any:
                     act, out = inner(*args, **kwargs)
@@ -225,20 +244,19 @@ def _rewired(model: keras.Model, capture: Sequence[str] | None, top: bool) -> ke
 
                 return nested
 
+            run = replace(op) or op
+
             def captured(*args: Any, **kwargs: Any) -> Any:
-                out = op(*args, **kwargs)
+                out = run(*args, **kwargs)
                 stash.append(out)
                 return out
 
-            if op is final and _pre_softmax(op) is not None:
-                raise ValueError(f"layer {op.name!r} is the softmax output, not a spatial layer")
             return captured
-        if op is final:
-            pre = _pre_softmax(op)
-            if pre is not None:
-                if isinstance(pre, keras.layers.Layer):
-                    return lambda *args, **kwargs: pre(*args)
-                return lambda *args, **kwargs: args[0]
+        swapped = replace(op)
+        if swapped is not None:
+            return swapped
+        if _is_model(op) and any(replace(lay) is not None for lay in op.layers):
+            return rewired(op, replace, name=name)
         return op
 
     shape = tuple(model.inputs[0].shape[1:])
@@ -252,36 +270,98 @@ def _rewired(model: keras.Model, capture: Sequence[str] | None, top: bool) -> ke
         out = model._run_through_graph([inp], operation_fn=operation)
         if isinstance(out, (list, tuple)):
             out = out[0]
-    outputs = [stash[0], out] if capture else [out]
     if capture and not stash:
         raise ValueError(f"layer {'/'.join(capture)!r} is not on the path to the output")
-    return keras.Model(inp, outputs, name=f"{model.name}_scores")
+    outputs = [stash[0], out] if capture else [out]
+    return keras.Model(inp, outputs, name=f"{model.name}_{name}")
+
+
+def _scores_head(model: keras.Model) -> Callable[[Any], Callable[..., Any] | None]:
+    """The replacement of the final layer that makes the output pre-activation class scores."""
+    import keras
+
+    final = _output_layer(model)
+    squash, separate = _head(final)
+    one_unit = int(model.outputs[0].shape[-1]) == 1
+
+    def replace(op: Any) -> Callable[..., Any] | None:
+        if op is not final or (not squash and not one_unit):
+            return None
+        linear: Any = None
+        if squash and not separate:
+            linear = with_activation(op, keras.activations.linear, "logits")
+
+        def head(*args: Any, **kwargs: Any) -> Any:
+            if squash and separate:
+                z = args[0]
+            elif linear is not None:
+                z = linear(args[0])
+            else:
+                z = op(*args, **kwargs)
+            return keras.ops.concatenate([keras.ops.negative(z), z], axis=-1) if one_unit else z
+
+        return head
+
+    return replace
+
+
+def describe_scores(model: keras.Model) -> str:
+    """What :func:`score_model` attributes, in words (the report prints it)."""
+    squash, _ = _head(_output_layer(model))
+    if int(model.outputs[0].shape[-1]) == 1:
+        if squash == "sigmoid":
+            return "the logit of the sigmoid output (negated for class 0)"
+        return "the model's single output (its sign flipped for class 0)"
+    if squash == "softmax":
+        return "the class score before the softmax (the logit)"
+    return "the model's raw output (it has no final softmax)"
 
 
 _CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Any]] = weakref.WeakKeyDictionary()
 
 
-def score_model(model: keras.Model) -> keras.Model:
-    """A model sharing ``model``'s layers whose output is the class scores before the softmax.
+def _per_model(model: keras.Model) -> dict[tuple[str, ...], Any]:
+    """This model's cache of score models and compiled functions."""
+    try:
+        return _CACHE.setdefault(model, {})
+    except TypeError:
+        warnings.warn(
+            f"model {model.name!r} cannot be weakly referenced, so its score model and compiled "
+            "functions are rebuilt on every call (slower, same results)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return {}
 
-    The one place the book reads logits from a classifier (see "Which score" above): the
-    attribution methods here and :func:`explainer.units.visualise_classes` both use it. Built
-    once per model; call it with ``training=False``.
+
+def score_model(model: keras.Model) -> keras.Model:
+    """A model sharing ``model``'s layers whose output is the class scores before the squashing.
+
+    The one place the package reads pre-activation scores from a classifier (see "Which
+    score" above): the attribution methods, :func:`explainer.units.visualise_classes` and the
+    report all use it. A one-unit model gets two scores ``[−z, z]``. Built once per model,
+    without changing any of its layers; call it with ``training=False``.
     """
     return _score_model(model)
 
 
 def _score_model(model: keras.Model, capture: Sequence[str] | None = None) -> keras.Model:
     key = tuple(capture or ())
-    try:
-        per_model = _CACHE.setdefault(model, {})
-    except TypeError:
-        per_model = {}
+    per_model = _per_model(model)
     if key not in per_model:
         if len(model.inputs) != 1:
             raise ValueError(f"model {model.name!r} has {len(model.inputs)} inputs; needs one")
-        per_model[key] = _rewired(model, capture, top=True)
+        if capture:
+            final = _output_layer(model)
+            if capture[-1] == final.name and len(capture) == 1 and _head(final)[0]:
+                raise ValueError(f"layer {final.name!r} is the output, not a spatial layer")
+        per_model[key] = rewired(model, _scores_head(model), capture=capture, name="scores")
     return per_model[key]
+
+
+def _n_scores(model: keras.Model) -> int:
+    n = int(model.outputs[0].shape[-1])
+    return 2 if n == 1 else n
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -320,6 +400,21 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def to_probabilities(model: keras.Model, scores: np.ndarray) -> np.ndarray:
+    """Class probabilities from :func:`score_model`'s scores: the softmax, or for a one-unit
+    model ``[1 − σ(z), σ(z)]`` (its scores are ``[−z, z]``)."""
+    z = np.asarray(scores, np.float64)
+    if int(model.outputs[0].shape[-1]) == 1:
+        p1 = 1.0 / (1.0 + np.exp(-z[..., 1]))
+        return np.stack([1.0 - p1, p1], axis=-1)
+    return _softmax(z)
+
+
+def probabilities(model: keras.Model, x: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+    """(N, classes) the probabilities the model gives, computed from its pre-activation scores."""
+    return to_probabilities(model, logits(model, x, batch_size=batch_size))
+
+
 def _targets(
     model: keras.Model, x: np.ndarray, targets: np.ndarray | Sequence[int] | None, batch_size: int
 ) -> np.ndarray:
@@ -328,7 +423,7 @@ def _targets(
     t = np.asarray(targets, dtype=np.int64).reshape(-1)
     if t.shape[0] != len(x):
         raise ValueError(f"got {t.shape[0]} targets for {len(x)} images; give one class per image")
-    n_classes = int(model.outputs[0].shape[-1])
+    n_classes = _n_scores(model)
     if t.size and (t.min() < 0 or t.max() >= n_classes):
         raise ValueError(f"targets must be classes 0 … {n_classes - 1}; got {t.min()} … {t.max()}")
     return t
@@ -351,10 +446,7 @@ def _compiled(model: keras.Model, kind: str, capture: Sequence[str] | None = Non
     import tensorflow as tf
 
     key = (f"@{kind}", *(capture or ()))
-    try:
-        per_model = _CACHE.setdefault(model, {})
-    except TypeError:
-        per_model = {}
+    per_model = _per_model(model)
     if key in per_model:
         return per_model[key]
     sub = _score_model(model, capture)
@@ -373,9 +465,7 @@ def _compiled(model: keras.Model, kind: str, capture: Sequence[str] | None = Non
             with tf.GradientTape() as tape:
                 act, z = sub(xt, training=False)
                 picked = tf.gather(z, idx, axis=1, batch_dims=1)
-            grad = tape.gradient(picked, act)
-            alpha = tf.reduce_mean(grad, axis=(1, 2), keepdims=True)
-            return tf.nn.relu(tf.reduce_sum(alpha * act, axis=-1, keepdims=True)), z
+            return tape.gradient(picked, act), act
 
     else:
 
@@ -484,6 +574,28 @@ def smoothgrad(
     return out
 
 
+def path_points(
+    steps: int, rule: Literal["gausslegendre", "trapezoid"]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points ``α`` on [0, 1] and weights (summing to one) of the path integral's quadrature.
+
+    ``"gausslegendre"`` (Captum's default): ``steps`` Gauss–Legendre nodes, exact for a
+    polynomial of degree ``2 · steps − 1`` along the path and never evaluating the ends, where
+    a ReLU network's gradient is least typical. ``"trapezoid"``: ``steps`` intervals.
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1; got {steps}")
+    if rule == "gausslegendre":
+        nodes, weights = np.polynomial.legendre.leggauss(steps)
+        return ((nodes + 1) / 2).astype(np.float32), (weights / 2).astype(np.float32)
+    if rule == "trapezoid":
+        alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
+        weights = np.full(steps + 1, 1.0 / steps, np.float32)
+        weights[[0, -1]] /= 2
+        return alphas, weights
+    raise ValueError(f"rule must be 'gausslegendre' or 'trapezoid'; got {rule!r}")
+
+
 def integrated_gradients(
     model: keras.Model,
     x: np.ndarray,
@@ -491,41 +603,41 @@ def integrated_gradients(
     *,
     baseline: Baseline = 0.0,
     steps: int = 32,
+    rule: Literal["gausslegendre", "trapezoid"] = "gausslegendre",
     batch_size: int = 128,
 ) -> np.ndarray:
     """Integrated gradients (Sundararajan et al. 2017), summed over the channels. Signed.
 
     ``(x − baseline) × mean gradient`` along the straight path from ``baseline`` (a number, one
-    value per channel, or an image, in the model's input units) to ``x``, by the trapezoidal
-    rule over ``steps`` intervals. Unlike the plain gradient it adds up: the map's sum is
-    score(x) − score(baseline), up to the integration error that :func:`completeness_error`
-    measures. The path points of several images go through the network in one batch.
+    value per channel, or an image, in the model's input units) to ``x``, the mean taken by
+    :func:`path_points`' quadrature (``steps`` Gauss–Legendre nodes by default). Unlike the
+    plain gradient it adds up: the map's sum is score(x) − score(baseline), up to the
+    integration error that :func:`completeness_error` measures. It depends on the baseline:
+    a pixel equal to the baseline gets no credit whatever the network makes of it. The path
+    points of several images go through the network in one batch.
     """
-    if steps < 1:
-        raise ValueError(f"steps must be at least 1; got {steps}")
+    alphas, weights = path_points(steps, rule)
     x = _images(model, x)
     t = _targets(model, x, targets, batch_size)
     base = _baseline(baseline, x.shape[1:])
-    alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
-    weights = np.full(steps + 1, 1.0 / steps, np.float32)
-    weights[[0, -1]] /= 2
+    n_points = len(alphas)
     out = np.zeros(x.shape[:3], np.float32)
-    per = batch_size // (steps + 1)
+    per = batch_size // n_points
     if per >= 1:  # whole paths of ``per`` images per batch
         for s in range(0, len(x), per):
             imgs = np.asarray(x[s : s + per], np.float32)
             diff = imgs - base
             path = base + alphas[None, :, None, None, None] * diff[:, None]
             grad = _gradient_batch(
-                model, path.reshape(-1, *x.shape[1:]), np.repeat(t[s : s + per], steps + 1)
-            )[0].reshape(len(imgs), steps + 1, *x.shape[1:])
+                model, path.reshape(-1, *x.shape[1:]), np.repeat(t[s : s + per], n_points)
+            )[0].reshape(len(imgs), n_points, *x.shape[1:])
             mean = np.tensordot(grad, weights, axes=([1], [0]))
             out[s : s + per] = (mean * diff).sum(axis=-1)
         return out
     for i in range(len(x)):  # a path longer than a batch: the path in pieces
         diff = np.asarray(x[i], np.float32) - base
         mean = np.zeros(x.shape[1:], np.float64)
-        for s in range(0, steps + 1, batch_size):
+        for s in range(0, n_points, batch_size):
             a = alphas[s : s + batch_size]
             grad = _gradient_batch(
                 model, base + a[:, None, None, None] * diff, np.full(len(a), t[i])
@@ -585,6 +697,74 @@ def occlusion(
     return drops / np.maximum(coverage, 1)
 
 
+def _cell_centres(n_cells: int, size: int, start: float | None, jump: float | None) -> np.ndarray:
+    """Input coordinates of the centres of ``n_cells`` cells along an axis of ``size`` pixels."""
+    if start is None or jump is None:  # no receptive field: spread the cells evenly
+        return (np.arange(n_cells) + 0.5) * size / n_cells - 0.5
+    return start + np.arange(n_cells) * jump
+
+
+def _interpolation(centres: np.ndarray, size: int) -> np.ndarray:
+    """(size, cells) linear interpolation from cell centres to pixels, constant beyond the ends."""
+    eye = np.eye(len(centres))
+    pixels = np.arange(size, dtype=np.float64)
+    if len(centres) == 1:
+        return np.ones((size, 1))
+    return np.stack([np.interp(pixels, centres, eye[i]) for i in range(len(centres))], axis=1)
+
+
+def place_cells(cells: np.ndarray, size: tuple[int, int], field: Any | None = None) -> np.ndarray:
+    """(N, h, w) per-cell values → (N, H, W), each value at the centre of its cell's receptive
+    field (a :class:`explainer.units.ReceptiveField`), linear in between and constant beyond.
+
+    Without a field the cells are spread evenly over the image (the usual image resize), which
+    misplaces the map of an unpadded convolution: its cells see the middle of the image, not
+    all of it.
+    """
+    cells = np.asarray(cells, np.float64)
+    h, w = cells.shape[1:3]
+    if field is not None:
+        rows = _cell_centres(h, size[0], field.offset[0] + (field.size[0] - 1) / 2, field.stride[0])
+        cols = _cell_centres(w, size[1], field.offset[1] + (field.size[1] - 1) / 2, field.stride[1])
+    else:
+        rows = _cell_centres(h, size[0], None, None)
+        cols = _cell_centres(w, size[1], None, None)
+    r, c = _interpolation(rows, size[0]), _interpolation(cols, size[1])
+    return np.einsum("Hh,nhw,Ww->nHW", r, cells, c).astype(np.float32)
+
+
+def _cam(
+    model: keras.Model,
+    x: np.ndarray,
+    targets: np.ndarray | Sequence[int] | None,
+    layer: str | Sequence[str] | None,
+    batch_size: int,
+    combine: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """A class activation map: ``combine(gradient, activation)`` per cell, placed on the image."""
+    from explainer.units import ReceptiveFieldError, receptive_field
+
+    x = _images(model, x)
+    path = last_spatial_layer(model) if layer is None else _layer_path(model, layer)
+    if len(_score_model(model, path).outputs[0].shape) != 4:
+        raise ValueError(f"layer {'/'.join(path)!r} has no spatial output (N, h, w, c)")
+    t = _targets(model, x, targets, batch_size)
+    try:
+        field_ = receptive_field(model, "/".join(path))
+    except (ReceptiveFieldError, ValueError):
+        field_ = None  # documented: evenly spread cells
+    cam_fn = _compiled(model, "cam", path)
+    out = np.zeros(x.shape[:3], np.float32)
+    for s in _batches(len(x), batch_size):
+        grad, act = cam_fn(
+            np.asarray(x[s : s + batch_size], np.float32),
+            np.asarray(t[s : s + batch_size], np.int32),
+        )
+        cells = combine(np.asarray(grad, np.float64), np.asarray(act, np.float64))
+        out[s : s + batch_size] = place_cells(cells, x.shape[1:3], field_)
+    return out
+
+
 def grad_cam(
     model: keras.Model,
     x: np.ndarray,
@@ -593,39 +773,190 @@ def grad_cam(
     layer: str | Sequence[str] | None = None,
     batch_size: int = 128,
 ) -> np.ndarray:
-    """Grad-CAM (Selvaraju et al. 2017): ReLU(Σ_k α_k A_k), upsampled to the input size.
+    """Grad-CAM (Selvaraju et al. 2017): ReLU(Σ_k α_k A_k), placed on the input.
 
     ``A_k`` are the feature maps of ``layer`` (default: :func:`last_spatial_layer`; a layer of
     a nested base is named ``"base/inner"``), ``α_k`` the mean over the map of ∂ score / ∂ A_k.
-    Coarse (the layer's resolution, bilinearly upsampled) but class-specific.
+    The mean over positions is exact for a global-average-pooling head (it is then CAM); for a
+    ``Flatten → Dense`` head it blurs together what each position contributed
+    (:func:`hires_cam` keeps it). Coarse (the layer's resolution) but class-specific.
     """
-    import tensorflow as tf
 
-    x = _images(model, x)
-    path = last_spatial_layer(model) if layer is None else _layer_path(model, layer)
-    if len(_score_model(model, path).outputs[0].shape) != 4:
-        raise ValueError(f"layer {'/'.join(path)!r} has no spatial output (N, h, w, c)")
-    t = _targets(model, x, targets, batch_size)
-    cam_fn = _compiled(model, "cam", path)
-    out = np.zeros(x.shape[:3], np.float32)
-    for s in _batches(len(x), batch_size):
-        cam, _ = cam_fn(
-            np.asarray(x[s : s + batch_size], np.float32),
-            np.asarray(t[s : s + batch_size], np.int32),
+    def combine(grad: np.ndarray, act: np.ndarray) -> np.ndarray:
+        alpha = grad.mean(axis=(1, 2), keepdims=True)
+        return np.maximum((alpha * act).sum(axis=-1), 0.0)
+
+    return _cam(model, x, targets, layer, batch_size, combine)
+
+
+def hires_cam(
+    model: keras.Model,
+    x: np.ndarray,
+    targets: np.ndarray | Sequence[int] | None = None,
+    *,
+    layer: str | Sequence[str] | None = None,
+    batch_size: int = 128,
+) -> np.ndarray:
+    """HiResCAM (Draelos & Carin 2020): Σ_k ∂ score / ∂ A_k ⊙ A_k per position, placed on the input.
+
+    Grad-CAM without the average of the gradient over positions: each cell keeps its own
+    gradient. For a layer followed by ``Flatten → Dense`` the cells sum to the score less the
+    bias, so the map says where the score came from. Signed (no ReLU).
+    """
+    return _cam(model, x, targets, layer, batch_size, lambda g, a: (g * a).sum(axis=-1))
+
+
+# --- model-free controls ------------------------------------------------------------------------
+
+
+def _grey(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, np.float32).mean(axis=-1)
+
+
+def image_map(
+    model: keras.Model, x: np.ndarray, targets: np.ndarray | Sequence[int] | None = None
+) -> np.ndarray:
+    """Control: the image itself (its mean over channels). Reads no model."""
+    return _grey(_images(model, x))
+
+
+def edge_map(
+    model: keras.Model, x: np.ndarray, targets: np.ndarray | Sequence[int] | None = None
+) -> np.ndarray:
+    """Control: the Sobel gradient magnitude of the image (mean over channels). Reads no model.
+
+    Adebayo et al. (2018) showed that several saliency maps look like an edge detector's output;
+    this is that edge detector, the known model-insensitive reference.
+    """
+    g = np.pad(_grey(_images(model, x)), ((0, 0), (1, 1), (1, 1)), mode="edge")
+    h, w = g.shape[1] - 2, g.shape[2] - 2
+
+    def shifted(dr: int, dc: int) -> np.ndarray:
+        return g[:, 1 + dr : 1 + dr + h, 1 + dc : 1 + dc + w]
+
+    gx = (
+        shifted(-1, 1)
+        + 2 * shifted(0, 1)
+        + shifted(1, 1)
+        - shifted(-1, -1)
+        - 2 * shifted(0, -1)
+        - shifted(1, -1)
+    )
+    gy = (
+        shifted(1, -1)
+        + 2 * shifted(1, 0)
+        + shifted(1, 1)
+        - shifted(-1, -1)
+        - 2 * shifted(-1, 0)
+        - shifted(-1, 1)
+    )
+    return np.hypot(gx, gy).astype(np.float32)
+
+
+def random_map(
+    model: keras.Model,
+    x: np.ndarray,
+    targets: np.ndarray | Sequence[int] | None = None,
+    *,
+    seed: int = 0,
+) -> np.ndarray:
+    """Control: uniform random maps (seeded), the "no information" order. Reads no model."""
+    return random_maps(_images(model, x).shape[:3], seed=seed)
+
+
+def random_maps(shape: tuple[int, int, int], seed: int = 0) -> np.ndarray:
+    """Uniform random maps of ``shape`` (N, H, W)."""
+    return np.random.default_rng(seed).random(shape, dtype=np.float32)
+
+
+# --- the registry -------------------------------------------------------------------------------
+
+
+def _none(height: int, width: int) -> dict[str, Any]:
+    return {}
+
+
+def _occlusion_defaults(height: int, width: int) -> dict[str, Any]:
+    patch = max(2, round(min(height, width) / 8))
+    return {"patch": patch, "stride": max(1, patch // 2)}
+
+
+@dataclass(frozen=True)
+class Method:
+    """One attribution method or model-free control: everything the package needs to know."""
+
+    name: str
+    function: Callable[..., np.ndarray]
+    """``function(model, x, targets, **options) -> (N, H, W)``."""
+    signed: bool
+    """Whether its map has a sign (drawn on a diverging scale centred at zero)."""
+    label: str
+    """How figures and tables name it."""
+    color: str
+    """Its colour in the curve figures."""
+    reference: str
+    """Where it comes from."""
+    defaults: Callable[[int, int], dict[str, Any]] = field(default=_none)
+    """Default options for an input of height × width (moderate cost at any size)."""
+    model_free: bool = False
+    """A control: the map does not read the model."""
+
+
+REGISTRY: Mapping[str, Method] = types.MappingProxyType(
+    {
+        m.name: m
+        for m in (
+            Method(
+                "occlusion",
+                occlusion,
+                True,
+                "occlusion",
+                "#1f77b4",
+                "Zeiler & Fergus 2014",
+                _occlusion_defaults,
+            ),
+            Method("gradients", gradients, False, "gradients", "#ff7f0e", "Simonyan et al. 2014"),
+            Method(
+                "smoothgrad",
+                smoothgrad,
+                False,
+                "SmoothGrad",
+                "#2ca02c",
+                "Smilkov et al. 2017",
+                lambda h, w: {"samples": 16},
+            ),
+            Method(
+                "integrated_gradients",
+                integrated_gradients,
+                True,
+                "integrated gradients",
+                "#d62728",
+                "Sundararajan et al. 2017",
+                lambda h, w: {"steps": 32},
+            ),
+            Method("grad_cam", grad_cam, False, "Grad-CAM", "#9467bd", "Selvaraju et al. 2017"),
+            Method("hires_cam", hires_cam, True, "HiResCAM", "#8c564b", "Draelos & Carin 2020"),
+            Method("image", image_map, False, "image (control)", "#17becf", "", model_free=True),
+            Method("edges", edge_map, False, "edges (control)", "#bcbd22", "", model_free=True),
+            Method("random", random_map, False, "random (control)", "#7f7f7f", "", model_free=True),
         )
-        if cam.shape[1:3] != x.shape[1:3]:
-            cam = tf.image.resize(cam, x.shape[1:3], method="bilinear")
-        out[s : s + batch_size] = np.asarray(cam)[..., 0]
-    return out
+    }
+)
+"""Every method and control, in the order the book shows them."""
 
+METHODS: tuple[str, ...] = tuple(k for k, m in REGISTRY.items() if not m.model_free)
+"""The attribution methods (they read the model), in the order the book shows them."""
 
-_FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
-    "occlusion": occlusion,
-    "gradients": gradients,
-    "smoothgrad": smoothgrad,
-    "integrated_gradients": integrated_gradients,
-    "grad_cam": grad_cam,
-}
+CONTROLS: tuple[str, ...] = tuple(k for k, m in REGISTRY.items() if m.model_free)
+"""The model-free controls every ranking of the methods is measured against."""
+
+SIGNED: Mapping[str, bool] = types.MappingProxyType({k: m.signed for k, m in REGISTRY.items()})
+"""Whether each method's map has a sign."""
+
+REPORT_METHODS: tuple[str, ...] = ("integrated_gradients", "occlusion")
+"""The methods the report shows: those that beat every model-free control on the deletion and
+the insertion test, on both canvases, on both of the book's networks in the chapter "Where the
+network looks" (the chapter asserts that this still matches its measurement)."""
 
 
 def attribute(
@@ -635,25 +966,20 @@ def attribute(
     targets: np.ndarray | Sequence[int] | None = None,
     **options: Any,
 ) -> np.ndarray:
-    """The ``method`` (one of :data:`METHODS`) map of each image: ``(N, H, W)`` float32."""
-    if method not in _FUNCTIONS:
-        raise ValueError(f"unknown attribution method {method!r}; choose one of {METHODS}")
-    return _FUNCTIONS[method](model, x, targets, **options)
+    """The ``method`` (a key of :data:`REGISTRY`) map of each image: ``(N, H, W)`` float32."""
+    if method not in REGISTRY:
+        raise ValueError(f"unknown attribution method {method!r}; choose one of {tuple(REGISTRY)}")
+    return REGISTRY[method].function(model, x, targets, **options)
 
 
 def default_options(height: int, width: int) -> dict[str, dict[str, Any]]:
-    """Sizes that keep the cost of a map moderate at any image size.
+    """Every registry entry's default options for an image of ``height`` × ``width``.
 
     Occlusion patches of about an eighth of the image's side, sliding by half a patch (about
-    15 × 15 positions whatever the size), 32 steps of integrated gradients, 16 SmoothGrad
-    samples.
+    15 × 15 positions whatever the size), 32 Gauss–Legendre nodes of integrated gradients, 16
+    SmoothGrad samples.
     """
-    patch = max(2, round(min(height, width) / 8))
-    return {
-        "occlusion": {"patch": patch, "stride": max(1, patch // 2)},
-        "smoothgrad": {"samples": 16},
-        "integrated_gradients": {"steps": 32},
-    }
+    return {k: m.defaults(height, width) for k, m in REGISTRY.items()}
 
 
 def compute_maps(
@@ -671,7 +997,8 @@ def compute_maps(
     ``{"occlusion": {"patch": 4, "baseline": 0.0}}``, over :func:`default_options`;
     ``baseline``, when given, is used by every method that takes one (occlusion, integrated
     gradients): pass what "no information" is in the model's input units, e.g. the training
-    data's mean colour. Cost grows with the images given, so pass only those shown.
+    data's mean colour. A one-unit (sigmoid) model is explained by its logit (class 1: ``z``,
+    class 0: ``−z``). Cost grows with the images given, so pass only those shown.
     """
     x = _images(model, x)
     t = _targets(model, x, targets, 256)
@@ -705,252 +1032,3 @@ def completeness_error(
     diff = zx - zb
     total = np.asarray(maps, np.float64).reshape(len(x), -1).sum(axis=1)
     return (np.abs(total - diff) / np.maximum(np.abs(diff), 1e-12)).astype(np.float32)
-
-
-def random_maps(shape: tuple[int, int, int], seed: int = 0) -> np.ndarray:
-    """Uniform random maps: the deletion test's "no information" order."""
-    return np.random.default_rng(seed).random(shape, dtype=np.float32)
-
-
-# --- deletion -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeletionCurves:
-    """The deletion test of one set of maps."""
-
-    fractions: np.ndarray
-    """(S + 1,) share of the pixels deleted, 0 … 1."""
-    proba: np.ndarray
-    """(N, S + 1) probability of each image's originally predicted class."""
-
-    @property
-    def mean(self) -> np.ndarray:
-        """The mean curve over the images."""
-        return self.proba.mean(axis=0)
-
-    @property
-    def auc_per_image(self) -> np.ndarray:
-        """Area under each image's curve (trapezoidal rule)."""
-        p, f = self.proba, self.fractions
-        return ((p[:, 1:] + p[:, :-1]) / 2 * np.diff(f)).sum(axis=1)
-
-    @property
-    def auc(self) -> float:
-        """Mean area under the curve: lower means the map found the pixels that matter."""
-        return float(self.auc_per_image.mean())
-
-
-def deletion(
-    model: keras.Model,
-    x: np.ndarray,
-    maps: np.ndarray,
-    *,
-    steps: int = 16,
-    baseline: Baseline = 0.0,
-    targets: np.ndarray | Sequence[int] | None = None,
-    seed: int = 0,
-    batch_size: int = 512,
-) -> DeletionCurves:
-    """Deletion test (Petsiuk et al. 2018): delete the most-attributed pixels first.
-
-    In ``steps`` equal steps the pixels are replaced by ``baseline`` (all channels), in the
-    order of decreasing map value (ties in a seeded random order), and the probability of
-    the class predicted on the intact image (or ``targets``) is recorded after each step.
-    A faithful map makes the probability fall fast: a small area under the curve.
-    """
-    return deletion_all(
-        model,
-        x,
-        {"maps": maps},
-        steps=steps,
-        baseline=baseline,
-        targets=targets,
-        seed=seed,
-        batch_size=batch_size,
-    )["maps"]
-
-
-def deletion_all(
-    model: keras.Model,
-    x: np.ndarray,
-    maps: Mapping[str, np.ndarray],
-    *,
-    steps: int = 16,
-    baseline: Baseline = 0.0,
-    targets: np.ndarray | Sequence[int] | None = None,
-    seed: int = 0,
-    batch_size: int = 512,
-) -> dict[str, DeletionCurves]:
-    """:func:`deletion` of several methods' maps of the same images, ``{method: curves}``.
-
-    The two ends of every curve are the same for all methods (the intact image, and the
-    baseline alone), so they are computed once.
-    """
-    x = _images(model, x)
-    n, h, w, c = x.shape
-    arrays = {k: np.asarray(v, np.float32) for k, v in maps.items()}
-    for k, v in arrays.items():
-        if v.shape != (n, h, w):
-            raise ValueError(
-                f"maps must have shape {(n, h, w)} (one per image); {k!r} is {v.shape}"
-            )
-    if steps < 1:
-        raise ValueError(f"steps must be at least 1; got {steps}")
-    t = _targets(model, x, targets, batch_size)
-    image_base = _baseline(baseline, x.shape[1:])
-    base = image_base.reshape(h * w, c)
-    tiebreak = np.random.default_rng(seed).random(h * w)
-    counts = np.round(np.linspace(0, h * w, steps + 1)).astype(np.int64)
-    inner = counts[1:-1]
-    p_intact = _softmax(logits(model, x, batch_size=batch_size).astype(np.float64))
-    p_gone = _softmax(_forward(model, image_base[None]).astype(np.float64))[0]
-    per = max(1, batch_size // max(len(inner), 1))
-    out: dict[str, DeletionCurves] = {}
-    for key, amap in arrays.items():
-        proba = np.zeros((n, steps + 1), np.float32)
-        proba[:, 0] = p_intact[np.arange(n), t]
-        proba[:, -1] = p_gone[t]
-        for s in range(0, n if len(inner) else 0, per):
-            imgs = np.asarray(x[s : s + per], np.float32).reshape(-1, h * w, c)
-            rank = np.empty((len(imgs), h * w), np.int64)
-            for j in range(len(imgs)):
-                rank[j, np.lexsort((tiebreak, -amap[s + j].ravel()))] = np.arange(h * w)
-            gone = rank[:, None, :] < inner[None, :, None]  # (images, inner steps, pixels)
-            batch = np.where(gone[..., None], base[None, None], imgs[:, None])
-            p = _softmax(_forward(model, batch.reshape(-1, h, w, c)).astype(np.float64))
-            pick = np.repeat(t[s : s + per], len(inner))
-            proba[s : s + per, 1:-1] = p[np.arange(len(p)), pick].reshape(len(imgs), len(inner))
-        out[key] = DeletionCurves(fractions=counts / (h * w), proba=proba)
-    return out
-
-
-# --- sanity check -------------------------------------------------------------------------------
-
-
-def _ranks(a: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis, ties sharing their average rank."""
-    flat = a.reshape(-1, a.shape[-1])
-    out = np.empty(flat.shape, np.float64)
-    for i, row in enumerate(flat):
-        order = np.argsort(row, kind="stable")
-        sorted_row = row[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(sorted_row)) + 1]
-        ends = np.r_[starts[1:], len(row)]
-        r = np.empty(len(row), np.float64)
-        for a0, b0 in zip(starts, ends, strict=True):
-            r[order[a0:b0]] = (a0 + b0 - 1) / 2
-        out[i] = r
-    return out.reshape(a.shape)
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Spearman rank correlation of each pair of maps (N, H, W) → (N,).
-
-    A constant map ranks nothing; its correlation is taken as 0 (no agreement).
-    """
-    ra = _ranks(np.asarray(a).reshape(len(a), -1))
-    rb = _ranks(np.asarray(b).reshape(len(b), -1))
-    ra -= ra.mean(axis=1, keepdims=True)
-    rb -= rb.mean(axis=1, keepdims=True)
-    den = np.sqrt((ra**2).sum(axis=1) * (rb**2).sum(axis=1))
-    num = (ra * rb).sum(axis=1)
-    return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
-
-
-@dataclass(frozen=True)
-class SanityCheck:
-    """Cascading randomisation: how much each method's maps change as layers lose their weights."""
-
-    layers: tuple[str, ...]
-    """Layers with weights, top first; stage ``i`` has ``layers[: i + 1]`` re-initialised."""
-    spearman: dict[str, np.ndarray]
-    """Method → (stages,) mean Spearman correlation of ``|map|`` with the original's."""
-    examples: dict[str, np.ndarray]
-    """Method → (stages + 1, H, W) maps of the first image: trained, then after each stage."""
-
-    @property
-    def final(self) -> dict[str, float]:
-        """Correlation after every layer is randomised."""
-        return {m: float(v[-1]) for m, v in self.spearman.items()}
-
-
-def _weighted_layers(model: keras.Model, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Paths of the layers with trainable weights, in forward order (nested models flattened)."""
-    found: list[tuple[str, ...]] = []
-    for layer in model.layers:
-        if _is_model(layer):
-            found.extend(_weighted_layers(layer, (*prefix, layer.name)))
-        elif layer.trainable_weights:
-            found.append((*prefix, layer.name))
-    return found
-
-
-def _reseed(config: Any, seed: int) -> Any:
-    """``config`` with every initializer's ``seed`` set, so re-initialising is reproducible."""
-    if isinstance(config, dict):
-        out = {k: _reseed(v, seed) for k, v in config.items()}
-        if "class_name" in out and isinstance(out.get("config"), dict) and "seed" in out["config"]:
-            out["config"] = {**out["config"], "seed": seed}
-        return out
-    return config
-
-
-def _reinitialise(layer: Any, seed: int) -> None:
-    """Give ``layer`` fresh weights from its own initializers (seeded)."""
-    config = layer.get_config()
-    for i, key in enumerate(sorted(k for k in config if k.endswith("_initializer"))):
-        config[key] = _reseed(config[key], seed * 101 + i)
-    fresh = type(layer).from_config(config)
-    fresh.build(layer.input.shape)
-    for var, new in zip(layer.weights, fresh.weights, strict=True):
-        var.assign(new)
-
-
-def _get(model: keras.Model, path: Sequence[str]) -> Any:
-    current: Any = model
-    for name in path:
-        current = current.get_layer(name)
-    return current
-
-
-def cascading_randomization(
-    model: keras.Model,
-    x: np.ndarray,
-    *,
-    methods: Sequence[str] = METHODS,
-    options: Mapping[str, Mapping[str, Any]] | None = None,
-    targets: np.ndarray | Sequence[int] | None = None,
-    seed: int = 0,
-) -> SanityCheck:
-    """Sanity check of Adebayo et al. (2018): randomise the weights from the top layer down.
-
-    On a clone of ``model`` (the model itself is untouched), the layers with weights are
-    re-initialised one by one from the output down, each with its own initializers (seeded),
-    and after each the maps are recomputed for the same target classes. The Spearman rank
-    correlation of ``|map|`` with the trained model's measures what survived: a method whose
-    maps barely change is drawing the image, not what the network learnt.
-    """
-    import keras
-
-    options = options or {}
-    x = _images(model, x)
-    t = _targets(model, x, targets, 256)
-    signed = {m: attribute(m, model, x, t, **dict(options.get(m, {}))) for m in methods}
-    original = {m: np.abs(v) for m, v in signed.items()}
-    examples: dict[str, list[np.ndarray]] = {m: [v[0]] for m, v in signed.items()}
-    clone = keras.models.clone_model(model)
-    clone.set_weights(model.get_weights())
-    stages = list(reversed(_weighted_layers(clone)))
-    result: dict[str, list[float]] = {m: [] for m in methods}
-    for i, path in enumerate(stages):
-        _reinitialise(_get(clone, path), seed + i)
-        for m in methods:
-            randomised = attribute(m, clone, x, t, **dict(options.get(m, {})))
-            examples[m].append(randomised[0])
-            result[m].append(float(spearman(original[m], np.abs(randomised)).mean()))
-    return SanityCheck(
-        layers=tuple("/".join(p) for p in stages),
-        spearman={m: np.asarray(v) for m, v in result.items()},
-        examples={m: np.stack(v) for m, v in examples.items()},
-    )

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +23,19 @@ __all__ = [
     "CHECKDATA_INFORMATIVE",
     "CIFAR10_CLASSES",
     "DATA_DIR_ENV",
+    "HIRAGANA_AUGMENT",
+    "HIRAGANA_TEST_FAMILIES",
     "MNIST_CLASSES",
     "CheckData",
     "DataError",
+    "HiraganaData",
+    "HiraganaFace",
     "ImageData",
     "array_sha256",
     "drawn_picture",
+    "hiragana_glyphs",
     "load_cifar10",
+    "load_hiragana",
     "load_mnist",
     "make_checkdata",
     "make_circles",
@@ -385,3 +391,320 @@ def drawn_picture(kind: str = "smiley", size: int = 32) -> np.ndarray:
     rgba = np.asarray(fig.canvas.buffer_rgba(), dtype=np.float64)[..., :3]
     small = rgba.reshape(size, 4, size, 4, 3).mean(axis=(1, 3))
     return np.round(small).astype(np.uint8)
+
+
+# --- Hiragana rendered from free fonts (the "Hiragana" chapter) -------------------------------
+# ETL, the handwritten-character database the source article trained on, may not be
+# redistributed. The package ships instead the 46 basic hiragana rendered from free Japanese
+# fonts (tools/render_hiragana.py; faces and licences in data/hiragana_fonts.json) and draws
+# distorted copies of them on the fly. Printed and handwriting-style fonts: not handwriting.
+
+HIRAGANA_GLYPHS_SHA256 = "21d726ae4128e156cacfdbce0de8a0b774e1f079b1d0e0846ca5e96b1591d472"
+"""sha256 of the committed ``glyphs`` array's C-ordered bytes (see ``hiragana_fonts.json``)."""
+
+HIRAGANA_TEST_FAMILIES: tuple[str, ...] = (
+    "Klee One",
+    "Seto",
+    "Kouzan Mouhitsu",
+    "Motoya L Maruberi",
+    "Hanazono Mincho",
+)
+"""Font families kept out of training: the test set's unseen hands, three of them
+handwriting- or brush-style. Whole families, so no weight of a test design is ever trained on."""
+
+HIRAGANA_AUGMENT: dict[str, dict[str, float]] = {
+    # rotation (degrees), scale spread, shear, shift (fraction of the box), elastic strength
+    # (pixels of displacement at 64 px), stroke change probability, noise (0-1 std)
+    "none": {
+        "rotate": 0,
+        "scale": 0,
+        "shear": 0,
+        "shift": 0,
+        "elastic": 0,
+        "stroke": 0,
+        "noise": 0,
+    },
+    "light": {
+        "rotate": 4,
+        "scale": 0.05,
+        "shear": 0.05,
+        "shift": 0.04,
+        "elastic": 0,
+        "stroke": 0,
+        "noise": 0,
+    },
+    "test": {
+        "rotate": 6,
+        "scale": 0.08,
+        "shear": 0.1,
+        "shift": 0.05,
+        "elastic": 2.0,
+        "stroke": 0.5,
+        "noise": 0.05,
+    },
+    "strong": {
+        "rotate": 12,
+        "scale": 0.12,
+        "shear": 0.2,
+        "shift": 0.06,
+        "elastic": 3.0,
+        "stroke": 0.7,
+        "noise": 0.08,
+    },
+}
+"""Distortion levels of :func:`load_hiragana`. ``"test"`` is what every test image gets: a
+moderate wobble, as a scan of a written character would show. Training uses ``"light"``
+(small affine changes only) or ``"strong"`` (more of everything, plus elastic distortion,
+thinner or thicker strokes and noise)."""
+
+
+@dataclass(frozen=True)
+class HiraganaFace:
+    """One rendered font face, as recorded beside the glyph file."""
+
+    name: str
+    style: str
+    family: str
+    package: str
+    file: str
+    licence: str
+    kind: str
+    """``"print"`` or ``"handwriting"`` (handwriting- or brush-style design)."""
+
+
+@dataclass(frozen=True, eq=False)
+class HiraganaData(ImageData):
+    """:class:`ImageData` plus, for every image, the face it was drawn from."""
+
+    faces: tuple[HiraganaFace, ...]
+    font_train: np.ndarray
+    """(N_train,) index into :attr:`faces` of each training image."""
+    font_test: np.ndarray
+    """(N_test,) index into :attr:`faces` of each test image."""
+    romaji: tuple[str, ...]
+    """Latin names of the classes (``"nu"``), for labels that need no Japanese font."""
+
+    @property
+    def train_faces(self) -> tuple[HiraganaFace, ...]:
+        return tuple(self.faces[i] for i in np.unique(self.font_train))
+
+    @property
+    def test_faces(self) -> tuple[HiraganaFace, ...]:
+        return tuple(self.faces[i] for i in np.unique(self.font_test))
+
+
+def _glyph_files() -> tuple[Path, Path]:
+    folder = Path(__file__).parent / "data"
+    return folder / "hiragana_glyphs.npz", folder / "hiragana_fonts.json"
+
+
+@functools.cache
+def hiragana_glyphs() -> tuple[
+    np.ndarray, tuple[HiraganaFace, ...], tuple[str, ...], tuple[str, ...]
+]:
+    """The committed glyphs ``(faces, 46, 64, 64)`` uint8, their faces, characters and romaji.
+
+    Checked against :data:`HIRAGANA_GLYPHS_SHA256`, so a chapter never trains on altered glyphs.
+    """
+    import json
+
+    npz, meta_path = _glyph_files()
+    fix = "Reinstall the package, or regenerate both files with tools/render_hiragana.py."
+    try:
+        with np.load(npz, allow_pickle=False) as data:
+            glyphs = data["glyphs"]
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise DataError(
+            f"cannot read the hiragana glyph files {npz.name}, {meta_path.name} ({exc}). {fix}"
+        ) from exc
+    got = array_sha256(glyphs)
+    if glyphs.dtype != np.uint8 or got != HIRAGANA_GLYPHS_SHA256:
+        raise DataError(
+            f"{npz}: glyphs fail their checksum (sha256 {got[:12]}…, expected "
+            f"{HIRAGANA_GLYPHS_SHA256[:12]}…). {fix}"
+        )
+    faces = tuple(HiraganaFace(**f) for f in meta["faces"])
+    if len(faces) != glyphs.shape[0]:
+        raise DataError(
+            f"{meta_path} lists {len(faces)} faces for {glyphs.shape[0]} glyph sets. {fix}"
+        )
+    glyphs.setflags(write=False)
+    return glyphs, faces, tuple(meta["characters"]), tuple(meta["romaji"])
+
+
+def _affine_grid(
+    rng: np.random.Generator, n: int, out: int, src: int, level: Mapping[str, float]
+) -> np.ndarray:
+    """Source coordinates ``(n, 2, out, out)`` in a ``src``-pixel glyph for each output pixel."""
+    angle = np.deg2rad(rng.uniform(-1, 1, n) * level["rotate"])
+    scale = 1 + rng.uniform(-1, 1, n) * level["scale"]
+    shear = rng.uniform(-1, 1, n) * level["shear"]
+    shift = rng.uniform(-1, 1, (n, 2)) * level["shift"] * src
+    centre = (out - 1) / 2
+    v, u = np.meshgrid(np.arange(out) - centre, np.arange(out) - centre, indexing="ij")
+    v, u = v * (src / out), u * (src / out)  # output pixels in glyph pixels
+    cos, sin = np.cos(angle)[:, None, None], np.sin(angle)[:, None, None]
+    k = (1 / scale)[:, None, None]
+    sh = shear[:, None, None]
+    rows = k * (cos * v - sin * u)
+    cols = k * (sin * v + cos * u) + sh * rows
+    src_centre = (src - 1) / 2
+    rows = rows + src_centre + shift[:, 0, None, None]
+    cols = cols + src_centre + shift[:, 1, None, None]
+    return np.stack([rows, cols], axis=1)
+
+
+def _smooth_field(rng: np.random.Generator, n: int, out: int, knots: int = 4) -> np.ndarray:
+    """Random displacement fields ``(n, 2, out, out)``, smooth, each scaled to a peak of 1.
+
+    Uniform random values on a ``knots`` × ``knots`` grid, interpolated bilinearly over the
+    image: the elastic distortion of Simard et al. (2003) at a fraction of the cost of
+    Gaussian-filtering a full-resolution noise field.
+    """
+    coarse = rng.uniform(-1, 1, (n, 2, knots, knots))
+    t = np.linspace(0, knots - 1, out)
+    lo = np.minimum(np.floor(t).astype(int), knots - 2)
+    frac = t - lo
+    interp = np.zeros((out, knots))
+    interp[np.arange(out), lo] = 1 - frac
+    interp[np.arange(out), lo + 1] = frac
+    field = interp @ coarse @ interp.T
+    return field / (np.abs(field).max(axis=(1, 2, 3), keepdims=True) + 1e-12)
+
+
+def _stock(glyphs: np.ndarray, size: int) -> np.ndarray:
+    """Each glyph as drawn, thinner and thicker ``(n, 3, 64, 64)`` float32, blurred for ``size``.
+
+    The stroke change is one pixel (at 64 px) less or more ink around every stroke; the blur
+    keeps thin strokes from aliasing away when they are sampled at the smaller size.
+    """
+    from scipy import ndimage
+
+    img = glyphs.astype(np.float32) / 255
+    thin = ndimage.grey_erosion(img, size=(1, 3, 3))
+    thick = ndimage.grey_dilation(img, size=(1, 3, 3))
+    # A hairline font would lose its strokes: it keeps them where thinning takes half the ink.
+    faint = thin.sum(axis=(1, 2)) < 0.5 * img.sum(axis=(1, 2))
+    thin[faint] = img[faint]
+    stock = np.stack([img, thin, thick], axis=1)
+    sigma = 0.45 * glyphs.shape[-1] / size
+    stock = ndimage.gaussian_filter(stock, sigma=(0, 0, sigma, sigma))
+    # Full contrast for every glyph, as scans of written characters are usually stretched:
+    # a hairline font's blurred strokes would otherwise stay a faint grey.
+    return stock / np.maximum(stock.max(axis=(2, 3), keepdims=True), 1e-6)
+
+
+def _distort(
+    stock: np.ndarray,
+    index: np.ndarray,
+    size: int,
+    level: Mapping[str, float],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Distorted ``(n, size, size)`` uint8 images of the stock glyphs ``index`` (one each)."""
+    from scipy import ndimage
+
+    n, src = index.size, stock.shape[-1]
+    changed = rng.uniform(0, 1, n) < level["stroke"]
+    variant = np.where(changed, 1 + (rng.uniform(0, 1, n) < 0.5), 0)
+    coords = _affine_grid(rng, n, size, src, level)
+    if level["elastic"]:
+        coords = coords + level["elastic"] * _smooth_field(rng, n, size)
+    # One 2-D lookup over the stock glyphs stacked vertically; coordinates are clipped to each
+    # glyph's own block, whose border is blank (the ink fills 52 of 64 pixels).
+    block = (index * 3 + variant) * src
+    rows = np.clip(coords[:, 0], 0, src - 1) + block[:, None, None]
+    cols = np.clip(coords[:, 1], 0, src - 1)
+    warped = ndimage.map_coordinates(stock.reshape(-1, src), [rows, cols], order=1)
+    if level["noise"]:
+        warped = warped + rng.normal(0, level["noise"], warped.shape)
+    return np.round(np.clip(warped, 0, 1) * 255).astype(np.uint8)
+
+
+def _draw(
+    glyphs: np.ndarray,
+    fonts: np.ndarray,
+    copies: int,
+    size: int,
+    level: Mapping[str, float],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``copies`` distorted images of every glyph of ``fonts``, in batches (bounded memory)."""
+    n_classes = glyphs.shape[1]
+    stock = _stock(glyphs[fonts].reshape(-1, *glyphs.shape[2:]), size)
+    which = np.repeat(np.arange(len(fonts) * n_classes), copies)  # row of ``stock``
+    font = fonts[which // n_classes]
+    label = which % n_classes
+    x = np.empty((which.size, size, size), np.uint8)
+    batch = 4096
+    for start in range(0, which.size, batch):
+        stop = min(start + batch, which.size)
+        x[start:stop] = _distort(stock, which[start:stop], size, level, rng)
+    order = rng.permutation(which.size)
+    return x[order], label[order].astype(np.int64), font[order].astype(np.int64)
+
+
+def load_hiragana(
+    *,
+    augment: str = "strong",
+    copies: int = 20,
+    test_copies: int = 10,
+    size: int = 28,
+    seed: int = 0,
+) -> HiraganaData:
+    """The 46 basic hiragana drawn from free fonts, split by font family.
+
+    Training images come from the faces outside :data:`HIRAGANA_TEST_FAMILIES`, ``copies`` per
+    character and face, distorted at the level ``augment`` (a key of :data:`HIRAGANA_AUGMENT`);
+    test images from the held-out families only, ``test_copies`` each, always at the ``"test"``
+    level and from their own seed, so every training choice is measured on the same test set.
+    White ink on black, ``(N, size, size, 1)`` uint8, like MNIST. Deterministic: the same
+    arguments give the same bytes.
+    """
+    if augment not in HIRAGANA_AUGMENT:
+        raise ValueError(f"augment must be one of {sorted(HIRAGANA_AUGMENT)}, got {augment!r}")
+    if copies < 1 or test_copies < 1 or size < 8:
+        raise ValueError(
+            "need copies >= 1, test_copies >= 1 and size >= 8, "
+            f"got {copies=}, {test_copies=}, {size=}"
+        )
+    return _hiragana(augment, copies, test_copies, size, seed)
+
+
+@functools.cache
+def _hiragana(augment: str, copies: int, test_copies: int, size: int, seed: int) -> HiraganaData:
+    glyphs, faces, characters, romaji = hiragana_glyphs()
+    held_out = np.array([f.family in HIRAGANA_TEST_FAMILIES for f in faces])
+    train_fonts, test_fonts = np.flatnonzero(~held_out), np.flatnonzero(held_out)
+    x_train, y_train, font_train = _draw(
+        glyphs, train_fonts, copies, size, HIRAGANA_AUGMENT[augment], np.random.default_rng(seed)
+    )
+    # The test images have their own seed stream: the same for every training choice.
+    x_test, y_test, font_test = _draw(
+        glyphs,
+        test_fonts,
+        test_copies,
+        size,
+        HIRAGANA_AUGMENT["test"],
+        np.random.default_rng([seed, 1]),
+    )
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    fingerprint = hashlib.sha256(
+        "".join(array_sha256(a) for a in arrays.values()).encode()
+    ).hexdigest()
+    for arr in (*arrays.values(), font_train, font_test):
+        arr.setflags(write=False)
+    return HiraganaData(
+        name=f"hiragana_{augment}",
+        x_train=x_train[..., np.newaxis],
+        y_train=y_train,
+        x_test=x_test[..., np.newaxis],
+        y_test=y_test,
+        class_names=characters,
+        fingerprint=fingerprint,
+        faces=faces,
+        font_train=font_train,
+        font_test=font_test,
+        romaji=romaji,
+    )

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import keras
 
 __all__ = [
+    "PASSED_ON_TYPES",
     "ConvStages",
     "DecisionMap",
     "DenseMap",
@@ -39,9 +40,12 @@ __all__ = [
     "find_layer",
     "grid_lines",
     "kernel_pressure",
+    "layer_chain",
+    "layer_path",
     "layer_weights",
     "mistakes_by_margin",
     "most_confident_mistakes",
+    "passed_on",
     "predict",
     "pressure_table",
     "split_dense_maps",
@@ -88,13 +92,26 @@ def _is_model(layer: object) -> bool:
     return hasattr(layer, "layers") and hasattr(layer, "inputs") and hasattr(layer, "get_layer")
 
 
-def find_layer(model: keras.Model, path: str) -> keras.layers.Layer:
-    """The layer at ``path``: a layer name, or ``base/inner`` for a layer of a nested model.
+def layer_chain(model: keras.Model, path: str) -> list[keras.layers.Layer]:
+    """The layers from the outermost nested model down to the one at ``path`` (that one last).
 
-    Keras refuses ``/`` in layer names, so the separator cannot clash with a real name.
+    ``path`` is a layer name, or ``base/inner`` for a layer of a model nested as a layer. A
+    bare name that is not a layer of ``model`` itself is looked for inside its nested models,
+    and must name exactly one layer there. The one walker of layer paths in the package:
+    attribution, receptive fields, units and the report all find layers through it.
     """
-    container = model
     parts = path.split("/")
+    if len(parts) == 1 and parts[0] not in {lay.name for lay in model.layers}:
+        found = _nested_chains(model, parts[0])
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            where = ", ".join("/".join(lay.name for lay in c) for c in found)
+            raise ValueError(
+                f"layer name {path!r} is used {len(found)} times ({where}); give its path"
+            )
+    chain: list[keras.layers.Layer] = []
+    container = model
     for depth, part in enumerate(parts):
         try:
             layer = container.get_layer(part)
@@ -106,8 +123,75 @@ def find_layer(model: keras.Model, path: str) -> keras.layers.Layer:
             ) from exc
         if depth < len(parts) - 1 and not _is_model(layer):
             raise ValueError(f"layer {'/'.join(parts[: depth + 1])!r} is not a nested model")
+        chain.append(layer)
         container = layer
-    return container
+    return chain
+
+
+def _nested_chains(model: keras.Model, name: str) -> list[list[keras.layers.Layer]]:
+    """Every chain of nested models down to a layer called ``name``, depth first."""
+    found: list[list[keras.layers.Layer]] = []
+    for layer in model.layers:
+        if _is_model(layer):
+            for inner in layer.layers:
+                if inner.name == name:
+                    found.append([layer, inner])
+            found.extend([layer, *c] for c in _nested_chains(layer, name) if len(c) > 1)
+    return found
+
+
+def find_layer(model: keras.Model, path: str) -> keras.layers.Layer:
+    """The layer at ``path``: a layer name, or ``base/inner`` for a layer of a nested model.
+
+    Keras refuses ``/`` in layer names, so the separator cannot clash with a real name. See
+    :func:`layer_chain` for a bare name of a layer inside a nested model.
+    """
+    return layer_chain(model, path)[-1]
+
+
+def layer_path(model: keras.Model, path: str) -> str:
+    """``path`` written out in full (``base/inner``), as :func:`layer_chain` resolves it."""
+    return "/".join(layer.name for layer in layer_chain(model, path))
+
+
+PASSED_ON_TYPES = (
+    "BatchNormalization",
+    "Activation",
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "PReLU",
+)
+"""Per-position layers that :func:`passed_on` follows: normalisation and activations."""
+
+
+def passed_on(model: keras.Model, path: str) -> str:
+    """The path of the layer whose output is what the network passes on from ``path``.
+
+    A convolution followed by ``BatchNormalization`` and an activation hands the next layer
+    the activated, normalised map, not its own output: a negative BN scale inverts the order
+    of its channels' values, and a raw output below zero may still be passed on as positive.
+    This follows the layer's single consumer while it is one of :data:`PASSED_ON_TYPES` and is
+    fed by nothing else; ``path`` itself when nothing follows.
+    """
+    chain = layer_chain(model, path)
+    container = chain[-2] if len(chain) > 1 else model
+    prefix = "/".join(lay.name for lay in chain[:-1])
+    members = {id(lay) for lay in container.layers}
+    layer = chain[-1]
+    while True:
+        consumers = {
+            id(node.operation): node.operation
+            for node in getattr(layer, "_outbound_nodes", [])
+            if id(node.operation) in members
+        }
+        if len(consumers) != 1:
+            break
+        (nxt,) = consumers.values()
+        if type(nxt).__name__ not in PASSED_ON_TYPES:
+            break
+        layer = nxt
+    return f"{prefix}/{layer.name}" if prefix else layer.name
 
 
 def conv_type(layer: object) -> str | None:

@@ -23,9 +23,8 @@ with ``bottom``/``right`` exclusive, in pixels of the model's input.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -302,20 +301,6 @@ def _tensor_field(tensor: Any, pass_through: Collection[str], memo: dict[int, _F
     return result
 
 
-def _find_layer(model: Any, name: str) -> list[Any]:
-    """The chain of nested models down to the layer called ``name`` (the layer last)."""
-    for layer in model.layers:
-        if layer.name == name:
-            return [layer]
-    for layer in model.layers:
-        if hasattr(layer, "layers") and hasattr(layer, "inputs"):
-            try:
-                return [layer, *_find_layer(layer, name)]
-            except ValueError:
-                continue
-    raise ValueError(f"no layer called {name!r} in model {model.name!r}")
-
-
 def receptive_field(
     model: keras.Model, layer: str, *, pass_through: Collection[str] = ()
 ) -> ReceptiveField:
@@ -329,7 +314,9 @@ def receptive_field(
     every position where it is. Raises :class:`ReceptiveFieldError` for layers that mix
     positions (flatten, global pooling) or whose geometry it does not know.
     """
-    chain = _find_layer(model, layer)
+    from explainer.probe import layer_chain
+
+    chain = layer_chain(model, layer)
     target = chain[-1]
     out_shape = target.output.shape
     fmt = getattr(target, "data_format", "channels_last") or "channels_last"
@@ -571,16 +558,11 @@ def cut_patches(
 # --- Running a model: a compiled function from input to the named layers ----------------------
 
 
-def _layer_path(model: Any, name: str) -> str:
-    """``name`` as a :func:`explainer.probe.find_layer` path (``base/inner`` when nested)."""
-    return "/".join(layer.name for layer in _find_layer(model, name))
-
-
 def _sub_function(model: Any, name: str) -> Callable[[Any], Any]:
     """input → output of the layer called ``name`` (inside nested models too), traceable."""
-    from explainer.probe import submodel
+    from explainer.probe import layer_path, submodel
 
-    sub = submodel(model, [_layer_path(model, name)])
+    sub = submodel(model, [layer_path(model, name)])
 
     def run(x: Any) -> Any:
         out = sub(x, training=False)
@@ -598,9 +580,9 @@ def layer_function(model: keras.Model, layers: Sequence[str]) -> Callable[[np.nd
     """
     import tensorflow as tf
 
-    from explainer.probe import submodel
+    from explainer.probe import layer_path, submodel
 
-    sub = submodel(model, [_layer_path(model, name) for name in layers])
+    sub = submodel(model, [layer_path(model, name) for name in layers])
     shape = [None, *model.inputs[0].shape[1:]]
 
     @tf.function(input_signature=[tf.TensorSpec(shape, model.inputs[0].dtype)])
@@ -639,7 +621,9 @@ def top_activations(
         raise ValueError("no inputs: x is empty")
     run = layer_function(model, layers)
     tops = {name: TopActivations(k, reduce=reduce, layer=name) for name in layers}
-    targets = [_find_layer(model, name)[-1] for name in layers]
+    from explainer.probe import find_layer
+
+    targets = [find_layer(model, name) for name in layers]
     for start in range(0, len(x), batch_size):
         outs = run(np.asarray(x[start : start + batch_size]))
         for name, layer, out in zip(layers, targets, outs, strict=True):
@@ -660,9 +644,10 @@ class Regularisers:
     * ``jitter``: shift the image by up to this many pixels (random, seeded) before each
       gradient: a pattern must excite the unit wherever it sits, not only aligned to the pixel
       grid (the "transformation robustness" of Mordvintsev et al. 2015 and Olah et al. 2017).
-    * ``decay``: pull every pixel this fraction of the way back to mid-grey after each step
-      (L2 decay, Yosinski et al. 2015): only pixels that keep earning their gradient stay away
-      from grey, so the picture shows what matters, not saturated noise.
+    * ``decay``: pull every pixel this fraction of the way back towards the start image (the
+      ``start`` value, mid-range by default) after each step (L2 decay, Yosinski et al. 2015):
+      only pixels that keep earning their gradient stay away from it, so the picture shows
+      what matters, not saturated noise.
     * ``blur_every`` / ``blur_sigma``: a small Gaussian blur every few steps (Yosinski et al.
       2015): a penalty on high frequencies, the pixel-level noise the two above leave.
 
@@ -718,32 +703,39 @@ def _activation_name(layer: Any) -> str:
     return str(getattr(activation, "__name__", type(activation).__name__))
 
 
-@contextlib.contextmanager
-def _swapped_activation(layer: Any, replacement: Callable[[Any], Any]) -> Iterator[None]:
-    """Trace ``layer`` with another fused activation (the traced graph keeps it)."""
-    saved = layer.activation
-    layer.activation = replacement
-    try:
-        yield
-    finally:
-        layer.activation = saved
-
-
 def _leaky(z: Any) -> Any:
     import keras
 
     return keras.activations.leaky_relu(z, negative_slope=LEAK)
 
 
-def _leaky_swaps(model: Any) -> list[tuple[Any, Callable[[Any], Any]]]:
-    """Every layer of ``model`` (nested models too) with a fused ReLU, paired with a leak."""
-    found = []
-    for layer in model.layers:
-        if hasattr(layer, "layers") and hasattr(layer, "inputs"):
-            found.extend(_leaky_swaps(layer))
-        elif _activation_name(layer) == "relu":
-            found.append((layer, _leaky))
-    return found
+def _leaky_relu(layer: Any) -> Callable[..., Any] | None:
+    """For a layer with a fused ReLU, the same layer (its weights) with a leaky ReLU instead."""
+    from explainer.attribution import with_activation
+
+    if _activation_name(layer) != "relu" or not hasattr(layer, "call"):
+        return None
+    return with_activation(layer, _leaky, "leaky")
+
+
+def surrogate(model: keras.Model, *, layer: str | None = None, scores: bool = False) -> Any:
+    """The network feature visualisation ascends: ``model``'s layers with every fused ReLU made
+    leaky (slope :data:`LEAK` below zero), sharing the weights, the model itself unchanged.
+
+    With ``layer`` its outputs are ``[that layer's output, final output]``; with ``scores`` the
+    final output is the class scores before the softmax (as
+    :func:`explainer.attribution.score_model`).
+    """
+    from explainer.attribution import _scores_head, rewired
+    from explainer.probe import layer_chain
+
+    head = _scores_head(model) if scores else (lambda op: None)
+
+    def replace(op: Any) -> Callable[..., Any] | None:
+        return head(op) or _leaky_relu(op)
+
+    capture = [lay.name for lay in layer_chain(model, layer)] if layer is not None else None
+    return rewired(model, replace, capture=capture, name="surrogate")
 
 
 LEAK = 0.1
@@ -756,7 +748,6 @@ def _ascend(
     measure: Callable[[Any, Any], Any],
     targets: np.ndarray,
     *,
-    swaps: Sequence[tuple[Any, Callable[[Any], Any]]],
     objective: str,
     layer: str,
     steps: int,
@@ -813,16 +804,13 @@ def _ascend(
 
     image_spec = tf.TensorSpec((len(targets), *shape), tf.float32)
     shift_spec = tf.TensorSpec((2,), tf.int32)
-    # Concrete functions, traced once: the fused activation is off only while tracing ascent.
-    with contextlib.ExitStack() as gates:
-        for layer_, replacement in swaps:
-            gates.enter_context(_swapped_activation(layer_, replacement))
-        plain = tf.function(lambda x, s: step(x, s, False)).get_concrete_function(
-            image_spec, shift_spec
-        )
-        blurred = tf.function(lambda x, s: step(x, s, True)).get_concrete_function(
-            image_spec, shift_spec
-        )
+    # Concrete functions, traced once.
+    plain = tf.function(lambda x, s: step(x, s, False)).get_concrete_function(
+        image_spec, shift_spec
+    )
+    blurred = tf.function(lambda x, s: step(x, s, True)).get_concrete_function(
+        image_spec, shift_spec
+    )
     measured = tf.function(lambda x: measure(x, target_t)).get_concrete_function(image_spec)
 
     x = tf.constant(first)
@@ -869,17 +857,20 @@ def visualise_channels(
     towards ``start``. A channel's start depends only on ``seed`` and the channel, so asking
     for other channels alongside does not change its image; all are optimised as one batch.
 
-    The ascent follows the gradient of the network with every fused ReLU made leaky (slope
-    :data:`LEAK` below zero), the "redirected ReLU" of Olah et al. (2017): a ReLU that is
-    silent on the start image passes no gradient at all, so from a plain start nothing would
-    move. (Dropping the ReLU instead fails too: a first layer's mean is then a linear function
-    of the pixels, whose maximum is a flat image.) The trace and :attr:`Visualisation.peak`
-    measure the real network.
+    The ascent runs on a *surrogate network* (:func:`surrogate`): the same weights with every
+    fused ReLU made leaky (slope :data:`LEAK` below zero) in the forward pass, at every step.
+    This is not Olah et al.'s (2017) "redirected ReLU", which changes only the gradient and
+    only early on; it is a simpler stand-in with the same purpose: a ReLU that is silent on
+    the start image passes no gradient at all, so from a plain start nothing would move.
+    (Dropping the ReLU instead fails too: a first layer's mean is then a linear function of
+    the pixels, whose maximum is a flat image.) The trace and :attr:`Visualisation.peak`
+    measure the real network, so they say how well the surrogate's optimum transfers.
     """
     import tensorflow as tf
 
-    chain = _find_layer(model, layer)
-    target = chain[-1]
+    from explainer.probe import find_layer
+
+    target = find_layer(model, layer)
     if len(target.output.shape) != 4:
         raise ValueError(f"layer {layer!r} has no channel maps (output {target.output.shape})")
     first = _is_channels_first(target)
@@ -888,18 +879,18 @@ def visualise_channels(
     if chans.size == 0 or chans.min() < 0 or chans.max() >= n_channels:
         raise ValueError(f"channels must be in 0 … {n_channels - 1}, got {list(chans)}")
     fn = _sub_function(model, layer)
+    leaky = surrogate(model, layer=layer)
 
-    def pick(x: Any, t: Any) -> Any:
-        maps = fn(x)
+    def pick(maps: Any, t: Any) -> Any:
         if first:
             maps = tf.transpose(maps, [0, 2, 3, 1])
         return tf.einsum("bhwc,bc->bhw", maps, tf.one_hot(t, n_channels, dtype=maps.dtype))
 
     def ascent(x: Any, t: Any) -> Any:
-        return tf.reduce_mean(pick(x, t), axis=[1, 2])
+        return tf.reduce_mean(pick(leaky(x, training=False)[0], t), axis=[1, 2])
 
     def measure(x: Any, t: Any) -> Any:
-        m = pick(x, t)
+        m = pick(fn(x), t)
         return tf.stack([tf.reduce_mean(m, axis=[1, 2]), tf.reduce_max(m, axis=[1, 2])], axis=1)
 
     return _ascend(
@@ -907,7 +898,6 @@ def visualise_channels(
         ascent,
         measure,
         chans,
-        swaps=_leaky_swaps(model),
         objective="channel mean",
         layer=layer,
         steps=steps,
@@ -949,17 +939,21 @@ def visualise_classes(
     from explainer.attribution import score_model
 
     scores = score_model(model)  # one rule for "the class score before the softmax"
-    n_classes = int(model.outputs[0].shape[-1])
+    leaky = surrogate(model, scores=True)
+    n_classes = int(scores.outputs[0].shape[-1])
     cls = np.asarray(classes, dtype=np.int64)
     if cls.size == 0 or cls.min() < 0 or cls.max() >= n_classes:
         raise ValueError(f"classes must be in 0 … {n_classes - 1}, got {list(cls)}")
 
-    def ascent(x: Any, t: Any) -> Any:
-        z = scores(x, training=False)
+    def logit(net: Any, x: Any, t: Any) -> Any:
+        z = net(x, training=False)
         return tf.reduce_sum(z * tf.one_hot(t, n_classes, dtype=z.dtype), axis=1)
 
+    def ascent(x: Any, t: Any) -> Any:
+        return logit(leaky, x, t)
+
     def measure(x: Any, t: Any) -> Any:
-        z = ascent(x, t)
+        z = logit(scores, x, t)
         return tf.stack([z, z], axis=1)
 
     return _ascend(
@@ -967,7 +961,6 @@ def visualise_classes(
         ascent,
         measure,
         cls,
-        swaps=_leaky_swaps(model),
         objective="class logit",
         layer=model.layers[-1].name,
         steps=steps,
@@ -1064,7 +1057,8 @@ def tsne(
     dimensions (van der Maaten & Hinton's own recipe: it removes noise and makes the
     neighbour search cheap; a seeded randomised PCA, several times faster than a full SVD).
     ``max_iter`` 400 instead of scikit-learn's 1,000 and a Barnes–Hut ``angle`` of 0.7 instead
-    of 0.5 (within the 0.2–0.8 that scikit-learn recommends): the layout settles well before,
+    of 0.5 (within the 0.2–0.8 that scikit-learn recommends): the neighbourhoods settle well
+    before (the placement of far-apart clusters may still move a little),
     each map costs about a third less, and the book's build stays short. Runs on one thread,
     so the same input gives the same output on a busy machine too (several threads fighting
     for two busy cores were ten times slower here).

@@ -24,7 +24,8 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 
-from explainer.attribution import SIGNED, DeletionCurves, SanityCheck
+from explainer.attribution import REGISTRY, SIGNED
+from explainer.faithfulness import Curves, SanityCheck
 from explainer.plot.grids import WEIGHT_CMAP
 from explainer.plot.images import draw_image, prepare_image
 
@@ -48,25 +49,16 @@ __all__ = [
 SALIENCY_CMAP = "YlOrRd"
 """Sequential colormap of unsigned maps: pale at zero, dark red at the map's maximum."""
 
-METHOD_LABELS: dict[str, str] = {
-    "random": "random order",
-    "occlusion": "occlusion",
-    "gradients": "gradients",
-    "smoothgrad": "SmoothGrad",
-    "integrated_gradients": "integrated gradients",
-    "grad_cam": "Grad-CAM",
-}
-"""How the figures name each method."""
+METHOD_LABELS: Mapping[str, str] = {k: m.label for k, m in REGISTRY.items()}
+"""How the figures name each method and control (from :data:`explainer.attribution.REGISTRY`)."""
 
-METHOD_COLORS: dict[str, str] = {
-    "random": "#7f7f7f",
-    "occlusion": "#1f77b4",
-    "gradients": "#ff7f0e",
-    "smoothgrad": "#2ca02c",
-    "integrated_gradients": "#d62728",
-    "grad_cam": "#9467bd",
-}
-"""One colour per method in the curve figures."""
+METHOD_COLORS: Mapping[str, str] = {k: m.color for k, m in REGISTRY.items()}
+"""One colour per method and control in the curve figures (from the registry)."""
+
+
+def _is_control(name: str) -> bool:
+    return name in REGISTRY and REGISTRY[name].model_free
+
 
 _FONT = 9
 _WIDTH = 7.8
@@ -214,35 +206,41 @@ def attribution_grid(
     return AttributionGrid(figure=fig, axes=axes, images=shown, overlays=overlays, colorbars=bars)
 
 
-# --- deletion ----------------------------------------------------------------------------------
+# --- deletion and insertion ---------------------------------------------------------------------
 
 
 def deletion_curves(
-    curves: Mapping[str, DeletionCurves],
+    curves: Mapping[str, Curves],
     *,
     ax: Axes | None = None,
     title: str | None = None,
+    legend: bool = True,
 ) -> dict[str, Line2D]:
-    """Mean deletion curve per method, the area under it in the legend; random order dashed."""
+    """Mean deletion or insertion curve per method, its area in the legend; controls dashed."""
     ax = plt.gca() if ax is None else ax
     lines: dict[str, Line2D] = {}
+    kind = "deleted"
     for method, c in curves.items():
+        kind = "deleted" if c.kind == "deletion" else "inserted"
         (line,) = ax.plot(
             c.fractions,
             c.mean,
             color=METHOD_COLORS.get(method),
-            linestyle="--" if method == "random" else "-",
-            linewidth=1.6,
+            linestyle="--" if _is_control(method) else "-",
+            linewidth=1.2 if _is_control(method) else 1.6,
             label=f"{METHOD_LABELS.get(method, method)} ({c.auc:.3f})",
         )
         lines[method] = line
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("share of pixels deleted", fontsize=_FONT)
+    ax.set_xlabel(f"share of pixels {kind}", fontsize=_FONT)
     ax.set_ylabel("probability of the predicted class", fontsize=_FONT)
     ax.tick_params(labelsize=_FONT - 1)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=_FONT - 1, title="method (area)", title_fontsize=_FONT - 1, frameon=False)
+    if legend:
+        ax.legend(
+            fontsize=_FONT - 2, title="method (area)", title_fontsize=_FONT - 2, frameon=False
+        )
     if title:
         ax.set_title(title, fontsize=_FONT + 1)
     return lines
@@ -250,7 +248,7 @@ def deletion_curves(
 
 @dataclass
 class DeletionFigure:
-    """What :func:`deletion_figure` drew: one panel per network."""
+    """What :func:`deletion_figure` drew: one panel per set of curves."""
 
     figure: Figure | SubFigure
     axes: list[Axes]
@@ -258,26 +256,34 @@ class DeletionFigure:
 
 
 def deletion_figure(
-    panels: Mapping[str, Mapping[str, DeletionCurves]],
+    panels: Mapping[str, Mapping[str, Curves]],
     *,
+    ncols: int | None = None,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
 ) -> DeletionFigure:
-    """Deletion curves side by side, one panel per network (``{title: {method: curves}}``)."""
+    """Deletion or insertion curves in a grid of panels (``{title: {method: curves}}``), at
+    most ``ncols`` per row (default: all in one row); each panel has its own legend."""
     if not panels:
         raise ValueError("deletion_figure needs at least one panel")
+    ncols = len(panels) if ncols is None else max(1, min(ncols, len(panels)))
+    nrows = -(-len(panels) // ncols)
     if fig is None:
-        fig = plt.figure(figsize=(_WIDTH, 4.0), layout="constrained")
-    axes = list(fig.subplots(1, len(panels), squeeze=False, sharey=True)[0])
+        fig = plt.figure(figsize=(_WIDTH, 3.9 * nrows + 0.3), layout="constrained")
+    grid = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    axes = list(grid.ravel())
     lines = {
         name: deletion_curves(curves, ax=ax, title=name)
-        for ax, (name, curves) in zip(axes, panels.items(), strict=True)
+        for ax, (name, curves) in zip(axes, panels.items(), strict=False)
     }
-    for ax in axes[1:]:
-        ax.set_ylabel("")
+    for ax in axes[len(panels) :]:
+        ax.set_axis_off()
+    for k, ax in enumerate(axes):
+        if k % ncols:
+            ax.set_ylabel("")
     if suptitle:
         fig.suptitle(suptitle, fontsize=_FONT + 2)
-    return DeletionFigure(figure=fig, axes=axes, lines=lines)
+    return DeletionFigure(figure=fig, axes=axes[: len(panels)], lines=lines)
 
 
 # --- sanity check -------------------------------------------------------------------------------
@@ -297,12 +303,14 @@ class SanityFigure:
 def sanity_figure(
     checks: Mapping[str, SanityCheck],
     *,
+    similarity: str = "spearman_support",
     image: np.ndarray | None = None,
     example: str | None = None,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
 ) -> SanityFigure:
-    """Cascading randomisation: Spearman correlation per layer randomised, per network; below,
+    """Cascading randomisation: ``similarity`` of the maps with the trained ones per layer
+    randomised, per network (the ``edges`` control dashed: it cannot change); below,
     for ``example`` (a key of ``checks``) and its first ``image``, each method's map as the
     layers lose their weights, from the trained network (left) to all layers random (right).
     """
@@ -327,12 +335,13 @@ def sanity_figure(
     for ax, (name, check) in zip(curve_axes, checks.items(), strict=True):
         xs = np.arange(len(check.layers) + 1)
         lines[name] = {}
-        for method, values in check.spearman.items():
+        for method, values in check.similarity[similarity].items():
             (line,) = ax.plot(
                 xs,
                 np.r_[1.0, values],
                 marker="o",
                 markersize=3,
+                linestyle="--" if _is_control(method) else "-",
                 color=METHOD_COLORS.get(method),
                 label=METHOD_LABELS.get(method, method),
             )
@@ -344,8 +353,13 @@ def sanity_figure(
         ax.set_xlabel("randomised from the top down to", fontsize=_FONT)
         ax.tick_params(axis="y", labelsize=_FONT - 1)
         ax.grid(alpha=0.3)
-    curve_axes[0].set_ylabel("rank correlation with\nthe trained maps", fontsize=_FONT)
-    curve_axes[-1].legend(fontsize=_FONT - 1, frameon=False, loc="upper right")
+    ylabel = {
+        "spearman_support": "rank correlation with the\ntrained maps (on their support)",
+        "spearman_signed": "rank correlation with\nthe trained maps (signed)",
+        "ssim": "SSIM with the\ntrained maps",
+    }.get(similarity, similarity)
+    curve_axes[0].set_ylabel(ylabel, fontsize=_FONT)
+    curve_axes[-1].legend(fontsize=_FONT - 2, frameon=False, loc="upper right")
     overlays: dict[str, list[AttributionOverlay]] = {}
     map_axes = np.empty((0, 0), dtype=object)
     if chosen is not None and bottom is not None and image is not None:

@@ -77,20 +77,10 @@ def units_accumulator(setup: PassSetup) -> UnitsAccumulator | None:
 
 
 def layer_field(model: Any, path: str) -> ReceptiveField:
-    """The receptive field of the layer at ``path`` (``base/name`` inside a nested model).
-
-    :func:`explainer.units.receptive_field` finds a layer by its name; the path is checked
-    against the chain it finds, so a name used twice cannot give the wrong layer's field.
-    """
+    """The receptive field of the layer at ``path`` (``base/name`` inside a nested model)."""
     from explainer import units
 
-    parts = path.split("/")
-    chain = units._find_layer(model, parts[-1])
-    if [layer.name for layer in chain] != parts:
-        raise units.ReceptiveFieldError(
-            f"its name {parts[-1]!r} is also used elsewhere in the model, so its field is ambiguous"
-        )
-    return units.receptive_field(model, parts[-1])
+    return units.receptive_field(model, path)
 
 
 def compute_units(ctx: Context, accumulated: dict[str, TopExamples] | None) -> UnitsResult:
