@@ -187,8 +187,12 @@ class TranslateGalleryTexts(SphinxTransform):
             para.children = []
             para += nodes.strong(text=words[0])
             para += nodes.Text(words[1].format(minutes, seconds))
+        done: set[int] = set()  # a raw block with several texts is translated once, whole
         for node, _msg in extra_messages(self.document):
             if isinstance(node, nodes.raw):
+                if id(node) in done:
+                    continue
+                done.add(id(node))
                 text = translate_raw(node.astext(), translate)
                 node.replace_self(nodes.raw(node.rawsource, text, **node.attributes))
             else:
