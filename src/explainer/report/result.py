@@ -222,7 +222,8 @@ class WhereImage(JsonData):
 @dataclass
 class WhereResult(JsonData):
     methods: list[str]
-    """The chapter's two most faithful methods (``explainer.attribution.REPORT_METHODS``)."""
+    """The methods that beat every model-free control in the chapter's deletion and insertion
+    tests (``explainer.attribution.REPORT_METHODS``)."""
     baseline: list[float]
     """"No information" in the model's input units: the data's median per channel."""
     score: str
@@ -253,6 +254,9 @@ class UnitsLayer(JsonData):
     """Channels drawn (at most ``MAX_UNIT_CHANNELS``)."""
     inactive: int = 0
     """Channels that never rose above zero on the data."""
+    ranked_on: str | None = None
+    """The layer whose output ranks the channels: what the network passes on from ``layer``
+    (after its batch normalisation and activation, :func:`explainer.probe.passed_on`)."""
     top_indices: list[list[int]] = field(default_factory=list)
     """For each drawn channel, the data indices of its top images, best first."""
     top_values: list[list[float]] = field(default_factory=list)
