@@ -239,3 +239,40 @@ def test_float16_weights_decode_exactly(tmp_path):
 
     full = live.export(model)
     assert weight_chars(spec) / weight_chars(full) == pytest.approx(0.5, abs=0.02)
+
+
+def test_widget_html_inline_or_page_and_escaped(monkeypatch):
+    import keras
+
+    from explainer.live import report as live_report
+
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    hostile = ["</script><b>x", "two", "three"]
+    x = np.arange(2 * 36, dtype=np.uint8).reshape(2, 6, 6, 1)
+    widget = live.draw(model, x, [0, 2], class_names=hostile)
+    monkeypatch.delenv(live.widget.RUNTIME_ENV, raising=False)
+    standalone = widget._repr_html_()
+    assert standalone.count("<script") == 2 and "globalThis.ExplainerLive" in standalone
+    assert "</script><b>" not in standalone and "\\u003c/script>\\u003cb>x" in standalone
+    monkeypatch.setenv(live.widget.RUNTIME_ENV, "page")  # in the book: the page has the code
+    assert widget._repr_html_().count("<script") == 1
+    data = json.loads(widget.html().split('class="xl-data">')[1].split("</script>")[0])
+    assert [im["title"] for im in data["images"]] == ["#1: </script><b>x", "#2: three"]
+    # The report: the widget with its inline code, or a note naming the layer that cannot run.
+    page = live_report.section_html(model, x, np.array([0, 2]), ["a", "b", "c"])
+    assert 'class="xl-widget"' in page and "globalThis.ExplainerLive" in page
+    odd = keras.Sequential(
+        [
+            keras.Input((6, 6, 1)),
+            keras.layers.Conv2DTranspose(2, 3, name="up"),
+            keras.layers.Flatten(),
+        ]
+    )
+    note = live_report.section_html(odd, x, np.array([0, 1]), ["a", "b"])
+    assert "xl-widget" not in note and "&#x27;up&#x27; (Conv2DTranspose)" in note

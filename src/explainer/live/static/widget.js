@@ -1,7 +1,7 @@
 // The book's live widgets: every element `.xl-widget` holds its data (the network's spec and
-// what the widget shows) in a <script type="application/json"> child and is built here, with
+// what the widget shows) in a JSON script element inside it and is built here, with
 // the runtime (runtime.js) that the page carries as `globalThis.ExplainerLive`. A classic
-// script, so it also works from file://. Labels: LABELS, one set per language, chosen by the
+// script, so it also works from disk (file URLs). Labels: LABELS, one set per language, chosen by the
 // page's <html lang>.
 (function () {
   "use strict";
