@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from explainer import live, models
+from explainer.live.export import weights as spec_weights
 
 HERE = Path(__file__).parent
 TOL = 1e-4
@@ -276,3 +277,25 @@ def test_widget_html_inline_or_page_and_escaped(monkeypatch):
     )
     note = live_report.section_html(odd, x, np.array([0, 1]), ["a", "b"])
     assert "xl-widget" not in note and "&#x27;up&#x27; (Conv2DTranspose)" in note
+
+
+def test_int8_kernels_decode_exactly(tmp_path):
+    """int8 kernels (one scale per output unit) are what Keras computes with those kernels."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 2)),
+            keras.layers.Conv2D(3, 3, activation="relu", name="conv"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dense(4, activation="softmax", name="output"),
+        ]
+    )
+    spec = live.export(model, dtype="int8")
+    for layer in ("conv", "output"):
+        k = model.get_layer(layer).kernel
+        exact = spec_weights(spec, layer).reshape(k.shape)
+        model.get_layer(layer).kernel.assign(exact)
+    x = np.random.default_rng(3).uniform(0, 1, (2, 8, 8, 2)).astype(np.float32)
+    check(model, x, [0, 3], tmp_path, dtype="int8")

@@ -258,7 +258,7 @@
         const box = el("div", { class: "xl-units" });
         const cells = [];
         const templates = (data.templates || []).includes(layer.name) && layer.kernel;
-        const kernel = templates && (data.spec.dtype === "float16" ? live.decodeHalf : live.decode)(layer.kernel);
+        const kernel = templates && live.weights(data.spec, layer, "kernel");
         const fits = kernel && kernel.length === H * W * n;
         for (let k = 0; k < n; k++) {
           const cell = el("div", { class: "xl-unit" });
