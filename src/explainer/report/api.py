@@ -62,6 +62,8 @@ class Report:
     result: ReportResult
     figures: dict[str, bytes]
     sections: Sequence[Section] = dataclasses.field(default_factory=lambda: list(SECTIONS))
+    live: str = ""
+    """HTML of the live widget (or a note why the model cannot run in the page)."""
 
     @property
     def accuracy(self) -> float:
@@ -74,7 +76,7 @@ class Report:
     def html(self, *, inline: bool = False) -> str:
         """The page; ``inline`` puts the figures into it as data URIs (one self-contained file)."""
         src = (lambda f: data_uri(self.figures[f]) if f in self.figures else f) if inline else None
-        return render_html(self.to_json(), sections=self.sections, src=src)
+        return render_html(self.to_json(), sections=self.sections, src=src, live=self.live)
 
     def _repr_html_(self) -> str:
         # An iframe keeps the report's stylesheet from restyling the notebook around it.
@@ -333,4 +335,7 @@ def generate(
     notes.extend(canvas.notes)
     result.figures = canvas.records
     timings["total"] = time.perf_counter() - t0
-    return Report(result=result, figures=canvas.files, sections=sections)
+    from explainer.live.report import section_html
+
+    live = section_html(keras_model, data.x, data.y, names) if figures else ""
+    return Report(result=result, figures=canvas.files, sections=sections, live=live)

@@ -2,7 +2,8 @@
 
 Autoescape is on for every template, so a class name, file name or layer name can never become
 markup; the only unescaped value is the package's own CSS file. The page makes no web request:
-inline CSS, local (or inlined) PNGs, no script.
+inline CSS, local (or inlined) PNGs; the only script is the live widget's, inline
+(:mod:`explainer.live.report`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def render_html(
     *,
     sections: Sequence[Any] | None = None,
     src: Callable[[str], str] | None = None,
+    live: str = "",
 ) -> str:
     """The report page from report.json (a dict); ``src`` maps a figure file to its ``src``."""
     from explainer.report.sections import SECTIONS
@@ -83,4 +85,5 @@ def render_html(
         label=label,
         max_tiles=MAX_TILES,
         max_confusion=MAX_CONFUSION_CLASSES,
+        live=live,
     )
