@@ -123,6 +123,22 @@ def test_raw_html_texts_are_found_and_translated_escaped() -> None:
     assert 'alt="月"' in out
 
 
+def test_live_widget_texts_are_translated() -> None:
+    raw = (
+        '<div class="xl-widget" data-kind="draw" role="group" aria-label="Draw a digit">\n'
+        '<script type="application/json" class="xl-data">{"a": 1}</script>\n'
+        '<p class="xl-fallback">This interactive figure needs JavaScript.</p>\n</div>'
+    )
+    assert i18n_fixes.raw_messages(raw) == [
+        "Draw a digit",
+        "This interactive figure needs JavaScript.",
+    ]
+    table = {"Draw a digit": "数字を描く", "This interactive figure needs JavaScript.": "要 JS"}
+    out = i18n_fixes.translate_raw(raw, table.__getitem__)
+    assert 'aria-label="数字を描く"' in out and '<p class="xl-fallback">要 JS</p>' in out
+    assert '{"a": 1}' in out
+
+
 def test_blocks_of_computed_numbers_stay_out_of_the_catalogs() -> None:
     from docutils import nodes
 

@@ -6,7 +6,8 @@ extracts them into the same catalogs (``-b gettext``) and translates them (``lan
 
 - sphinx-gallery's figures (``image-sg`` nodes): their ``alt`` is the figure's suptitle;
 - the alt text of embedded animations (raw HTML ``<img id="_anim_img…" alt="…">``);
-- the titles and tooltips of the gallery's thumbnails (raw HTML).
+- the titles and tooltips of the gallery's thumbnails (raw HTML);
+- the live widgets' accessible names and no-JavaScript lines (raw HTML).
 
 It also keeps the autodoc API reference out of the catalogs (docstrings stay English; the
 Japanese API page says so), and makes a translated build safe to run on the executed gallery:
@@ -37,6 +38,9 @@ RAW_TEXTS = (
     re.compile(r'(<img id="_anim_img[0-9a-f]+" alt=")([^"]*)(")'),
     re.compile(r'(<div class="sphx-glr-thumbnail-title">)([^<]*)(</div>)'),
     re.compile(r'(<div class="sphx-glr-thumbcontainer" tooltip=")([^"]*)(")'),
+    # The live widgets (explainer.live): their accessible name and their no-JavaScript line.
+    re.compile(r'(<div class="xl-widget" data-kind="[^"]*" role="group" aria-label=")([^"]*)(")'),
+    re.compile(r'(<p class="xl-fallback">)([^<]*)(</p>)'),
 )
 
 
