@@ -391,7 +391,7 @@ def test_out_folder_is_replaced_only_when_it_is_a_report(
     out.mkdir()
     (out / "precious.txt").write_text("keep me")
     code, _, stderr = _run(capsys, files["conv"], "--data", files["grey"], "--out", out)
-    assert code == 2 and "refusing" in stderr
+    assert code == 2 and "not a report of this tool" in stderr
     assert (out / "precious.txt").read_text() == "keep me"
     (out / "precious.txt").unlink()
     report.generate(files["conv"], files["grey"], figures=False).save(out)  # an empty folder
@@ -399,7 +399,7 @@ def test_out_folder_is_replaced_only_when_it_is_a_report(
     report.generate(files["conv"], files["grey"], limit=10, figures=False).save(out)  # replaced
     assert json.loads((out / "report.json").read_text())["data"]["n"] == 10
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
-    assert sorted(p.name for p in out.iterdir()) == ["figures", "index.html", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "report.json"]  # no figures
 
 
 def test_cli_stderr_is_one_line_in_a_fresh_process(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from explainer.report.output import GENERATOR
+
 __all__ = [
     "Averages",
     "ClassRow",
@@ -309,3 +311,12 @@ class ReportResult(JsonData):
     """Section → its single figure (``confusion``, ``mistakes``, ``weights``)."""
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    """Every file the report's folder holds (paths in it, report.json included): what a later
+    run may replace, and nothing else."""
+    generator: str = GENERATOR
+    """Always ``"explainer report"``: marks the folder as this tool's report."""
+
+    def to_json(self) -> dict[str, Any]:
+        data = to_json(self)
+        return {"generator": data.pop("generator"), **data}

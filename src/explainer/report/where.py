@@ -111,8 +111,8 @@ def compute_where(ctx: Context, accumulated: Any = None) -> WhereResult:
 def _title(ctx: Context, entry: WhereImage, k: int) -> str:
     from explainer.report.figures import plain
 
-    name = plain(ctx.class_names[entry.targets[k]])
-    return f"#{entry.index}\n{name[:14]}\np = {entry.probabilities[k]:.2g}"
+    name = plain(ctx.class_names[entry.targets[k]], 14)
+    return f"#{entry.index}\n{name}\np = {entry.probabilities[k]:.2g}"
 
 
 def _methods(methods: list[str]) -> str:
