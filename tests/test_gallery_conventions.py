@@ -8,9 +8,10 @@ import subprocess
 import warnings
 from pathlib import Path
 
+import example_reset
 import pytest
 
-from explainer import conventions, metrics, sphinxext
+from explainer import conventions, metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -210,17 +211,21 @@ def test_a_figure_without_suptitle_is_caught() -> None:
 def test_a_printed_warning_fails_the_example() -> None:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("default")
+            warnings.resetwarnings()
+            warnings.filterwarnings("default", category=UserWarning)
             warnings.filterwarnings("ignore", category=FutureWarning)
-            sphinxext.warnings_as_errors("plot_09_four")
+            example_reset.warnings_as_errors("plot_09_four")
             warnings.warn("quiet", FutureWarning, stacklevel=1)  # ignored stays ignored
-            with pytest.raises(sphinxext.ExampleWarning, match="plot_09_four: a UserWarning"):
+            with pytest.raises(UserWarning, match="loud"):
                 warnings.warn("loud", UserWarning, stacklevel=1)
-            sphinxext.warnings_as_errors(None)
+            with pytest.raises(RuntimeWarning, match="unfiltered"):  # no filter matches it
+                warnings.warn("unfiltered", RuntimeWarning, stacklevel=1)
+            example_reset.warnings_as_errors(None)
+            assert ("ignore", None, FutureWarning, None, 0) in warnings.filters  # restored
             with pytest.warns(UserWarning, match="printed again"):
                 warnings.warn("printed again", UserWarning, stacklevel=1)
     finally:
-        sphinxext.warnings_as_errors(None)
+        example_reset.warnings_as_errors(None)
 
 
 def test_an_executed_example_that_records_nothing_is_reported(
@@ -228,13 +233,13 @@ def test_an_executed_example_that_records_nothing_is_reported(
 ) -> None:
     monkeypatch.setenv(metrics.METRICS_DIR_ENV, str(tmp_path))
     caplog.set_level(logging.WARNING)
-    sphinxext.reset_example({}, "gallery/images/plot_09_four.py", "before")
-    sphinxext.reset_example({}, "gallery/images/plot_09_four.py", "after")
+    example_reset.reset_example({}, "gallery/images/plot_09_four.py", "before")
+    example_reset.reset_example({}, "gallery/images/plot_09_four.py", "after")
     assert "plot_09_four.py: the example ran but recorded no metric" in caplog.text
     caplog.clear()
-    sphinxext.reset_example({}, "gallery/images/plot_09_four.py", "before")
+    example_reset.reset_example({}, "gallery/images/plot_09_four.py", "before")
     metrics.record("four.accuracy", 0.5)
-    sphinxext.reset_example({}, "gallery/images/plot_09_four.py", "after")
+    example_reset.reset_example({}, "gallery/images/plot_09_four.py", "after")
     assert "recorded no metric" not in caplog.text
 
 

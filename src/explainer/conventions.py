@@ -4,9 +4,9 @@ A chapter is a sphinx-gallery script ``gallery/<part>/plot_NN_name.py`` (see the
 "Contributing an example"). The static checks here read the script's source and run in the test
 suite (``tests/test_gallery_conventions.py``) over every script in ``gallery/``; the checks that
 need the example to run (a figure without a suptitle, no metric recorded, a Python warning, a
-stale page in a pattern build) run in the docs build, through :mod:`explainer.sphinxext` and
-``docs/_ext/html_fixes.py``, with the helpers at the end of this module. Each problem says what
-to fix.
+stale page in a pattern build) run in the docs build, through the book's extensions in
+``docs/_ext/`` (``example_reset.py``, ``gallery_upkeep.py``, ``html_fixes.py``), with the helpers
+at the end of this module. Each problem says what to fix.
 """
 
 from __future__ import annotations
