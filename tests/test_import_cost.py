@@ -32,3 +32,16 @@ def test_the_example_report_stamp_covers_every_module_of_the_package(tmp_path) -
     assert edited != first
     (package / "faithfulness.py").write_text("C = 1\n")  # a module added later is covered too
     assert report_example.report_stamp("key", package) != edited
+
+
+def test_every_error_of_the_package_is_an_explainer_error_and_keeps_its_builtin_class() -> None:
+    from explainer.datasets import DataError
+    from explainer.errors import ExplainerError
+    from explainer.report import ReportError
+    from explainer.units import ReceptiveFieldError
+
+    assert issubclass(DataError, ExplainerError) and issubclass(DataError, RuntimeError)
+    assert issubclass(ReceptiveFieldError, ExplainerError)
+    assert issubclass(ReceptiveFieldError, ValueError)
+    assert issubclass(ReportError, ExplainerError)
+    assert str(ReportError("a\n  b")) == "a b"  # still one line

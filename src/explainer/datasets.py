@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from explainer.errors import ExplainerError
+
 __all__ = [
     "CHECKDATA_INFORMATIVE",
     "CIFAR10_CLASSES",
@@ -96,7 +98,7 @@ _EXPECTED: dict[str, dict[str, tuple[tuple[int, ...], str]]] = {
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
-class DataError(RuntimeError):
+class DataError(ExplainerError, RuntimeError):
     """The data a chapter needs is missing or is not the data it claims to be."""
 
 
