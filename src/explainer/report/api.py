@@ -210,7 +210,7 @@ def generate(
     timings["load_model"] = time.perf_counter() - t
     info = checks.check_model(keras_model)
     names = checks.check_against_model(data, info.n_classes)
-    plan, resize_note = checks.plan_input(keras_model, data)
+    plan, resize_note, data = checks.plan_input(keras_model, data)
     if resize_note:
         notes.append(resize_note)
     conv_layers, conv_notes = checks.choose_layers(keras_model, layers)
