@@ -202,6 +202,11 @@ def test_image_folder_streamed_resized_named_by_folders(tmp_path: Path) -> None:
     data = report.load_data(tmp_path / "imgs")
     assert data.class_names == ("a_dog", "b_cat", "c_<bird>")  # sorted, as Keras does
     assert data.n == 12 and data.x.shape == (12, 10, 14, 3)
+    from explainer.report import model as checks
+
+    _, note, fitted = checks.plan_input(model, data)
+    assert fitted.x.shape == (12, 8, 8, 3) and "resized" in (note or "")
+    assert data.x.shape == (12, 10, 14, 3)  # the caller's data is left as it was
     rep = report.generate(model, tmp_path / "imgs", samples=1)
     out = rep.to_json()
     assert out["data"]["class_names"] == list(data.class_names)

@@ -13,11 +13,13 @@ import functools
 import hashlib
 import os
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from explainer.errors import ExplainerError
 
 __all__ = [
     "CHECKDATA_INFORMATIVE",
@@ -104,7 +106,7 @@ _EXPECTED: dict[str, dict[str, tuple[tuple[int, ...], str]]] = {
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
-class DataError(RuntimeError):
+class DataError(ExplainerError, RuntimeError):
     """The data a chapter needs is missing or is not the data it claims to be."""
 
 

@@ -225,7 +225,7 @@ def generate(
     data = _as_data(x, y, class_names, limit)
     timings["load_data"] = time.perf_counter() - t
     names = checks.check_against_model(data, info)
-    plan, resize_note = checks.plan_input(keras_model, data)
+    plan, resize_note, data = checks.plan_input(keras_model, data)
     if resize_note:
         notes.append(resize_note)
     notes.extend(conv_notes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from explainer.errors import ExplainerError
+
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "ReportError"]
 
 EXIT_BAD_INPUT = 2
@@ -12,7 +14,7 @@ EXIT_TERMINATED = 143
 """Exit status after SIGTERM: 128 + 15."""
 
 
-class ReportError(Exception):
+class ReportError(ExplainerError):
     """Input the report cannot use. The message is one line, meant for the user."""
 
     def __init__(self, message: str) -> None:

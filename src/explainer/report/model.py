@@ -6,6 +6,7 @@ Everything here runs before anything is written: a model that cannot be used bec
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import warnings
@@ -148,10 +149,11 @@ def _square_image(n: int) -> tuple[int, int, int] | None:
     return None
 
 
-def plan_input(model: keras.Model, data: ReportData) -> tuple[InputPlan, str | None]:
+def plan_input(model: keras.Model, data: ReportData) -> tuple[InputPlan, str | None, ReportData]:
     """Match the data's per-sample shape to the model's input, or refuse.
 
-    Image files are decoded at the model's input size (and channels): then a note says so.
+    Image files are decoded at the model's input size (and channels): then a note says so, and
+    the data returned is a copy that reads them at that size (``data`` itself is not changed).
     """
     spec = model.inputs[0]
     wanted = tuple(spec.shape[1:])
@@ -163,7 +165,7 @@ def plan_input(model: keras.Model, data: ReportData) -> tuple[InputPlan, str | N
                 f"{shape_text(wanted)}, not (height, width, 1 or 3)"
             )
         h, w, c = (int(d) for d in wanted)
-        data.x = data.x.with_size(h, w, c)
+        data = dataclasses.replace(data, x=data.x.with_size(h, w, c))
         if data.x.resized:
             counts = data.x.counts or dict.fromkeys(data.x.sizes_seen, 0)
             other = [size for size in data.x.sizes_seen if size != (h, w)]
@@ -217,7 +219,7 @@ def plan_input(model: keras.Model, data: ReportData) -> tuple[InputPlan, str | N
     dtype = str(getattr(spec, "dtype", "float32"))
     if dtype not in ("float16", "float32", "float64"):
         dtype = "float32"
-    return InputPlan(model_shape, reshape, image, dtype), note  # type: ignore[arg-type]
+    return InputPlan(model_shape, reshape, image, dtype), note, data  # type: ignore[arg-type]
 
 
 def shape_text(shape: Sequence[int | None]) -> str:
