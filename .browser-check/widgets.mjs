@@ -179,7 +179,8 @@ async function main() {
       }
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems = [];
-      page.on("console", (m) => problems.push(`console ${m.type()}: ${m.text()}`));
+      // The theme (pydata-sphinx-theme) logs its own "[PST]: ..." lines; everything else counts.
+      page.on("console", (m) => m.text().startsWith("[PST]") || problems.push(`console ${m.type()}: ${m.text()}`));
       page.on("pageerror", (e) => problems.push(`uncaught exception: ${e.message}`));
       await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
       const lang = await page.evaluate(() => document.documentElement.lang);

@@ -82,7 +82,7 @@ def agreement(nets: dict, tmp: Path) -> dict[str, dict[str, float]]:
         if want.shape[-1] == 1:
             want = np.concatenate([1 - want, want], axis=-1)
         row = {}
-        for dtype in ("float32", "float16"):
+        for dtype in ("float32", "float16", "int8"):
             spec = live.export(model, dtype=dtype, **options)
             (tmp / "spec.json").write_text(spec.to_json())
             (tmp / "x.bin").write_bytes(np.ascontiguousarray(x, "<f4").tobytes())
@@ -190,7 +190,9 @@ def main() -> None:
             f"  {name:<15} float32 {row['float32_max_abs_proba_diff']:.1e} "
             f"{100 * row['float32_same_label']:.1f} % ({row['float32_spec_kb']:.0f} KB)   "
             f"float16 {row['float16_max_abs_proba_diff']:.1e} "
-            f"{100 * row['float16_same_label']:.1f} % ({row['float16_spec_kb']:.0f} KB)"
+            f"{100 * row['float16_same_label']:.1f} % ({row['float16_spec_kb']:.0f} KB)   "
+            f"int8 {row['int8_max_abs_proba_diff']:.1e} "
+            f"{100 * row['int8_same_label']:.1f} % ({row['int8_spec_kb']:.0f} KB)"
         )
     print("(b) milliseconds per update in headless Chromium (median of 30)")
     result = speed(nets, args.chromium)

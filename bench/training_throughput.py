@@ -64,6 +64,7 @@ def measure(threads: int, rounds: int) -> list[dict[str, Any]]:
     cifar = datasets.load_cifar10()
     x, y = cifar.x_train[:N_IMAGES], cifar.y_train[:N_IMAGES]
     training.seed_everything(recipe.seed)
+    training.deterministic_ops().__enter__()  # as training does; this process only measures
     model = models.build(recipe, steps_per_execution=training.STEPS_PER_EXECUTION)
     warm = recipe.batch_size * training.STEPS_PER_EXECUTION
     model.fit(x[:warm], y[:warm], batch_size=recipe.batch_size, epochs=1, verbose=0)

@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gallery_upkeep
 import pytest
 
-from explainer import conventions, sphinxext
+from explainer import conventions
 
 CHAPTER = '''"""
 {title}
@@ -52,10 +53,10 @@ def test_stale_examples_are_the_unmatched_ones_changed_since_their_last_run(tmp_
     edited.write_text(edited.read_text() + "\n# %%\n# More prose.\n")
     stale = conventions.stale_examples(gallery, generated, r"plot_01")
     assert stale == [edited, never]
-    pattern = sphinxext.widen_pattern(r"plot_01", stale)
+    pattern = gallery_upkeep.widen_pattern(r"plot_01", stale)
     matched = [p.name for p in conventions.example_paths(gallery) if re.search(pattern, str(p))]
     assert matched == ["plot_01_run.py", "plot_03_edited.py", "plot_04_never.py"]
-    assert sphinxext.widen_pattern(r"plot_01", []) == r"plot_01"
+    assert gallery_upkeep.widen_pattern(r"plot_01", []) == r"plot_01"
 
 
 def test_remove_orphans_deletes_only_what_removed_examples_left(tmp_path: Path) -> None:
@@ -81,23 +82,26 @@ def test_remove_orphans_deletes_only_what_removed_examples_left(tmp_path: Path) 
     for path in [*kept, *gone, *others]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x")
-    removed = sphinxext.remove_orphans(gallery, generated, metrics_dir, html)
+    removed = gallery_upkeep.remove_orphans(gallery, generated, metrics_dir, html)
     assert sorted(removed) == sorted(gone)
     assert all(p.exists() for p in [*kept, *others])
     assert not any(p.exists() for p in gone)
-    assert sphinxext.remove_orphans(gallery, generated, metrics_dir, html) == []
+    assert gallery_upkeep.remove_orphans(gallery, generated, metrics_dir, html) == []
 
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC, EXT = ROOT / "src", ROOT / "docs" / "_ext"
 
 CONF = """
 import os, sys
-sys.path.insert(0, {src!r})
-extensions = ["sphinx_gallery.gen_gallery", "explainer.sphinxext"]
+sys.path[:0] = [{src!r}, {ext!r}]
+extensions = ["sphinx_gallery.gen_gallery", "metrics_table", "gallery_upkeep"]
 exclude_patterns = ["_build", "auto_examples/**.ipynb", "auto_examples/**.py"]
 sphinx_gallery_conf = {{
     "examples_dirs": "../gallery",
     "gallery_dirs": "auto_examples",
     "filename_pattern": os.environ.get("PATTERN", "/plot_"),
-    "reset_modules": ("explainer.sphinxext.reset_example",),
+    "reset_modules": ("example_reset.reset_example",),
     "reset_modules_order": "both",
     "image_scrapers": (),
     "download_all_examples": False,
@@ -110,7 +114,7 @@ html_theme = "basic"
 
 
 def _build(root: Path, pattern: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATTERN": pattern, "PYTHONPATH": str(Path(sphinxext.__file__).parents[1])}
+    env = {"PATTERN": pattern, "PYTHONPATH": str(SRC)}
     import os
 
     return subprocess.run(
@@ -138,7 +142,7 @@ def test_a_pattern_build_runs_an_edited_example_and_forgets_a_removed_one(tmp_pa
     pytest.importorskip("sphinx_gallery")  # installed with the docs extra
     docs, gallery = tmp_path / "docs", tmp_path / "gallery"
     docs.mkdir()
-    (docs / "conf.py").write_text(CONF.format(src=str(Path(sphinxext.__file__).parents[1])))
+    (docs / "conf.py").write_text(CONF.format(src=str(SRC), ext=str(EXT)))
     (docs / "index.rst").write_text("Book\n====\n\n.. toctree::\n\n   auto_examples/index\n")
     (gallery / "GALLERY_HEADER.rst").parent.mkdir()
     (gallery / "GALLERY_HEADER.rst").write_text("Chapters\n========\n")

@@ -8,9 +8,10 @@ import subprocess
 import warnings
 from pathlib import Path
 
+import example_reset
 import pytest
 
-from explainer import conventions, metrics, sphinxext
+from explainer import conventions, metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -184,13 +185,38 @@ def test_allowed_numbers_in_prose_pass(tmp_path: Path) -> None:
 def test_a_chapter_missing_from_the_chapter_list_is_caught(tmp_path: Path) -> None:
     gallery = tmp_path / "gallery"
     _write(gallery, "images/plot_09_four.py", GOOD)
-    index = _write(tmp_path, "index.md", "- **Filters** — what filters see.\n")
+    index = _write(tmp_path, "index.md", "The chapters:\n")
     problems = conventions.check_chapter_list(gallery, index)
     assert len(problems) == 1
     assert '"Four filters or sixteen" is not in the chapter list' in problems[0].message
     assert '"- **Four filters or sixteen** — <what the reader sees>"' in problems[0].message
     index.write_text("- **Four filters or sixteen** — fewer filters.\n")
     assert conventions.check_chapter_list(gallery, index) == []
+
+
+def test_a_chapter_list_entry_without_its_chapter_is_caught(tmp_path: Path) -> None:
+    gallery = tmp_path / "gallery"
+    _write(gallery, "images/plot_09_four.py", GOOD)
+    index = _write(tmp_path, "index.md", "- **Four filters or sixteen** — a.\n- **Gone** — b.\n")
+    (problem,) = conventions.check_chapter_list(gallery, index)
+    assert problem.line == 2 and 'names "Gone", but no chapter' in problem.message
+
+
+@pytest.mark.parametrize(
+    ("prose", "found"),
+    [("it gets 9,213 of them right", "9,213"), ("only 87 mistakes", "87"), ("10 × 3 = 31", "31")],
+)
+def test_computed_integers_in_prose_are_caught(tmp_path: Path, prose: str, found: str) -> None:
+    text = GOOD.replace("as in section 2.1 of the article (2017).", prose)
+    (problem,) = conventions.check_example(_write(tmp_path, "plot_bad.py", text))
+    assert f"integer {found!r} in the prose" in problem.message
+    assert "PROSE_ALLOWED_INTEGERS" in problem.message
+
+
+def test_constants_and_the_chapters_own_parameters_pass(tmp_path: Path) -> None:
+    prose = "87 epochs, 10 × 30 = 300 weights, 60,000 digits, 1998, #3451 and 4 layers."
+    text = GOOD.replace("as in section 2.1 of the article (2017).", prose) + "\nepochs = 87\n"
+    assert conventions.check_example(_write(tmp_path, "plot_ok.py", text)) == []
 
 
 def test_a_figure_without_suptitle_is_caught() -> None:
@@ -210,17 +236,21 @@ def test_a_figure_without_suptitle_is_caught() -> None:
 def test_a_printed_warning_fails_the_example() -> None:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("default")
+            warnings.resetwarnings()
+            warnings.filterwarnings("default", category=UserWarning)
             warnings.filterwarnings("ignore", category=FutureWarning)
-            sphinxext.warnings_as_errors("plot_09_four")
+            example_reset.warnings_as_errors("plot_09_four")
             warnings.warn("quiet", FutureWarning, stacklevel=1)  # ignored stays ignored
-            with pytest.raises(sphinxext.ExampleWarning, match="plot_09_four: a UserWarning"):
+            with pytest.raises(UserWarning, match="loud"):
                 warnings.warn("loud", UserWarning, stacklevel=1)
-            sphinxext.warnings_as_errors(None)
+            with pytest.raises(RuntimeWarning, match="unfiltered"):  # no filter matches it
+                warnings.warn("unfiltered", RuntimeWarning, stacklevel=1)
+            example_reset.warnings_as_errors(None)
+            assert ("ignore", None, FutureWarning, None, 0) in warnings.filters  # restored
             with pytest.warns(UserWarning, match="printed again"):
                 warnings.warn("printed again", UserWarning, stacklevel=1)
     finally:
-        sphinxext.warnings_as_errors(None)
+        example_reset.warnings_as_errors(None)
 
 
 def test_an_executed_example_that_records_nothing_is_reported(
@@ -228,13 +258,13 @@ def test_an_executed_example_that_records_nothing_is_reported(
 ) -> None:
     monkeypatch.setenv(metrics.METRICS_DIR_ENV, str(tmp_path))
     caplog.set_level(logging.WARNING)
-    sphinxext.reset_example({}, "gallery/images/plot_09_four.py", "before")
-    sphinxext.reset_example({}, "gallery/images/plot_09_four.py", "after")
+    example_reset.reset_example({}, "gallery/images/plot_09_four.py", "before")
+    example_reset.reset_example({}, "gallery/images/plot_09_four.py", "after")
     assert "plot_09_four.py: the example ran but recorded no metric" in caplog.text
     caplog.clear()
-    sphinxext.reset_example({}, "gallery/images/plot_09_four.py", "before")
+    example_reset.reset_example({}, "gallery/images/plot_09_four.py", "before")
     metrics.record("four.accuracy", 0.5)
-    sphinxext.reset_example({}, "gallery/images/plot_09_four.py", "after")
+    example_reset.reset_example({}, "gallery/images/plot_09_four.py", "after")
     assert "recorded no metric" not in caplog.text
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from explainer import live, models
+from explainer.live.export import weights as spec_weights
 
 HERE = Path(__file__).parent
 TOL = 1e-4
@@ -239,3 +240,62 @@ def test_float16_weights_decode_exactly(tmp_path):
 
     full = live.export(model)
     assert weight_chars(spec) / weight_chars(full) == pytest.approx(0.5, abs=0.02)
+
+
+def test_widget_html_inline_or_page_and_escaped(monkeypatch):
+    import keras
+
+    from explainer.live import report as live_report
+
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    hostile = ["</script><b>x", "two", "three"]
+    x = np.arange(2 * 36, dtype=np.uint8).reshape(2, 6, 6, 1)
+    widget = live.draw(model, x, [0, 2], class_names=hostile)
+    monkeypatch.delenv(live.widget.RUNTIME_ENV, raising=False)
+    standalone = widget._repr_html_()
+    assert standalone.count("<script") == 2 and "globalThis.ExplainerLive" in standalone
+    assert "</script><b>" not in standalone and "\\u003c/script>\\u003cb>x" in standalone
+    monkeypatch.setenv(live.widget.RUNTIME_ENV, "page")  # in the book: the page has the code
+    assert widget._repr_html_().count("<script") == 1
+    data = json.loads(widget.html().split('class="xl-data">')[1].split("</script>")[0])
+    assert [im["title"] for im in data["images"]] == ["#1: </script><b>x", "#2: three"]
+    # The report: the widget with its inline code, or a note naming the layer that cannot run.
+    page = live_report.section_html(model, x, np.array([0, 2]), ["a", "b", "c"])
+    assert 'class="xl-widget"' in page and "globalThis.ExplainerLive" in page
+    odd = keras.Sequential(
+        [
+            keras.Input((6, 6, 1)),
+            keras.layers.Conv2DTranspose(2, 3, name="up"),
+            keras.layers.Flatten(),
+        ]
+    )
+    note = live_report.section_html(odd, x, np.array([0, 1]), ["a", "b"])
+    assert "xl-widget" not in note and "&#x27;up&#x27; (Conv2DTranspose)" in note
+
+
+def test_int8_kernels_decode_exactly(tmp_path):
+    """int8 kernels (one scale per output unit) are what Keras computes with those kernels."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 2)),
+            keras.layers.Conv2D(3, 3, activation="relu", name="conv"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dense(4, activation="softmax", name="output"),
+        ]
+    )
+    spec = live.export(model, dtype="int8")
+    for layer in ("conv", "output"):
+        k = model.get_layer(layer).kernel
+        exact = spec_weights(spec, layer).reshape(k.shape)
+        model.get_layer(layer).kernel.assign(exact)
+    x = np.random.default_rng(3).uniform(0, 1, (2, 8, 8, 2)).astype(np.float32)
+    check(model, x, [0, 3], tmp_path, dtype="int8")

@@ -3,9 +3,10 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
+import metrics_table
 import pytest
 
-from explainer import metrics, sphinxext
+from explainer import metrics
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def test_build_writes_metrics_json(metrics_dir, tmp_path):
         config=SimpleNamespace(explainer_metrics_dir=str(metrics_dir)),
         outdir=str(out),
     )
-    sphinxext._write_metrics_json(app, None)
+    metrics_table._write_metrics_json(app, None)
     data = json.loads((out / "metrics.json").read_text())
     assert set(data) == {"metrics"}
     (row,) = data["metrics"]
@@ -84,17 +85,20 @@ def test_build_writes_metrics_json(metrics_dir, tmp_path):
 
 
 def test_table_formats_accuracies_as_percent_and_ratios_as_numbers():
-    assert sphinxext._fmt(0.9255, "mnist_softmax.test_accuracy") == "92.55\u00a0%"
-    assert sphinxext._fmt(0.987, "checkdata.l1.share_below_1e-3") == "98.70\u00a0%"
-    assert sphinxext._fmt(0.16, "checkdata.l1.mean_noise") == "0.16"
-    assert sphinxext._fmt(376.0, "checkdata.l1.informative_to_noise") == "376"
-    assert sphinxext._fmt(None, "x") == "—"
+    assert metrics_table._fmt(0.9255, "mnist_softmax.test_accuracy") == "92.55\u00a0%"
+    assert metrics_table._fmt(0.987, "checkdata.l1.share_below_1e-3") == "98.70\u00a0%"
+    assert metrics_table._fmt(0.16, "checkdata.l1.mean_noise") == "0.16"
+    assert metrics_table._fmt(376.0, "checkdata.l1.informative_to_noise") == "376"
+    assert metrics_table._fmt(None, "x") == "—"
 
 
 def test_difference_is_in_percentage_points_for_percentages():
-    assert sphinxext._fmt_difference(0.7035, 0.75, "cifar10_quick.test_accuracy") == "−4.65\u00a0pp"
-    assert sphinxext._fmt_difference(2.0, 5.0, "checkdata.l1.surviving_units") == "−3"
-    assert sphinxext._fmt_difference(0.5, None, "x.accuracy") == "—"
+    assert (
+        metrics_table._fmt_difference(0.7035, 0.75, "cifar10_quick.test_accuracy")
+        == "−4.65\u00a0pp"
+    )
+    assert metrics_table._fmt_difference(2.0, 5.0, "checkdata.l1.surviving_units") == "−3"
+    assert metrics_table._fmt_difference(0.5, None, "x.accuracy") == "—"
 
 
 def test_reproducibility_groups_by_chapter_in_book_order_with_sources_once(tmp_path):
@@ -107,7 +111,7 @@ def test_reproducibility_groups_by_chapter_in_book_order_with_sources_once(tmp_p
         (gallery / section).mkdir(parents=True, exist_ok=True)
         underline = "=" * len(title)
         (gallery / section / f"{stem}.py").write_text(f'"""\n{title}\n{underline}\n"""\n')
-    chapters = sphinxext.book_chapters(gallery, ["images", "dense"], "auto_examples")
+    chapters = metrics_table.book_chapters(gallery, ["images", "dense"], "auto_examples")
     assert [c.title for c in chapters] == [
         "A first look: digits",
         "Templates: weights",
@@ -122,7 +126,7 @@ def test_reproducibility_groups_by_chapter_in_book_order_with_sources_once(tmp_p
         M("plot_01_first", "y.count", 3.0, None, None),
         M("plot_77_gone", "z.accuracy", 0.5, None, None),
     ]
-    groups = sphinxext.group_by_chapter(recorded, chapters)
+    groups = metrics_table.group_by_chapter(recorded, chapters)
     assert [g.chapter.stem if g.chapter else None for g in groups] == [
         "plot_01_first",
         "plot_01_bending",

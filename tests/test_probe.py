@@ -73,3 +73,34 @@ def test_most_confident_mistakes_order():
     # wrong: 1 (conf .6), 3 (conf .95), 4 (conf .7)
     assert probe.most_confident_mistakes(y_true, proba).tolist() == [3, 4, 1]
     assert probe.most_confident_mistakes(y_true, proba, n=2).tolist() == [3, 4]
+
+
+def test_passed_on_follows_batch_norm_and_activation_and_ranks_differently():
+    """A negative BN scale inverts the raw conv's ranking; the ReLU after it is what counts."""
+    import keras
+
+    from explainer.report.units import UnitsAccumulator
+
+    inp = keras.Input((4, 4, 1))
+    h = keras.layers.Conv2D(1, 1, use_bias=False, name="c")(inp)
+    h = keras.layers.BatchNormalization(name="bn")(h)
+    h = keras.layers.ReLU(name="r")(h)
+    out = keras.layers.Dense(2)(keras.layers.Flatten()(h))
+    model = keras.Model(inp, out)
+    model.get_layer("c").set_weights([np.ones((1, 1, 1, 1), np.float32)])
+    model.get_layer("bn").set_weights([np.array([-1.0]), np.zeros(1), np.zeros(1), np.ones(1)])
+    outer = keras.Sequential([keras.Input((4, 4, 1)), model])
+    assert probe.passed_on(model, "c") == "r"
+    assert probe.passed_on(model, "r") == "r"
+    assert probe.passed_on(outer, f"{model.name}/c") == f"{model.name}/r"
+    assert probe.layer_chain(outer, "c")[-1] is model.get_layer("c")  # a bare nested name
+    x = np.linspace(-1, 1, 3 * 16, dtype=np.float32).reshape(3, 4, 4, 1)
+    raw, passed = keras.Model(inp, [model.get_layer("c").output, h]).predict(x, verbose=0)
+    acc = UnitsAccumulator(["c"], set(), k=1, ranked={"c": "r"})
+    assert acc.layers == ["r"]
+
+    from explainer.report.compute import Batch
+
+    acc.update(Batch(0, x, np.zeros(3), np.zeros((3, 2)), {"r": passed}))
+    best = acc.finish()["c"].indices[0, 0]
+    assert best == 0 and np.argmax(raw.max(axis=(1, 2, 3))) == 2  # the raw ranking is inverted

@@ -202,6 +202,11 @@ def test_image_folder_streamed_resized_named_by_folders(tmp_path: Path) -> None:
     data = report.load_data(tmp_path / "imgs")
     assert data.class_names == ("a_dog", "b_cat", "c_<bird>")  # sorted, as Keras does
     assert data.n == 12 and data.x.shape == (12, 10, 14, 3)
+    from explainer.report import model as checks
+
+    _, note, fitted = checks.plan_input(model, data)
+    assert fitted.x.shape == (12, 8, 8, 3) and "resized" in (note or "")
+    assert data.x.shape == (12, 10, 14, 3)  # the caller's data is left as it was
     rep = report.generate(model, tmp_path / "imgs", samples=1)
     out = rep.to_json()
     assert out["data"]["class_names"] == list(data.class_names)
@@ -248,7 +253,10 @@ def test_python_api_report_object(tmp_path: Path) -> None:
     assert sorted(p.name for p in saved.iterdir()) == ["figures", "index.html", "report.json"]
     assert json.loads((saved / "report.json").read_text())["accuracy"] == js["accuracy"]
     page = (saved / "index.html").read_text()
-    assert "<script" not in page.lower()
+    assert (
+        "<script" not in re.sub(r'<section id="live">.*?</section>', "", page, flags=re.S).lower()
+    )
+    assert page.count('class="xl-widget"') == 1  # the live widget: Flatten and Dense run
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     assert "it&#39;s &#34;quoted&#34;" in page and "two\nlines &amp; &lt;b&gt;" in page
     for file in re.findall(r'<img src="([^"]+)" alt="([^"]*)"', page):

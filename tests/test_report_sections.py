@@ -58,7 +58,7 @@ def test_both_sections_in_json_and_html(small) -> None:
     page = rep.html()
     for key, title in (("where", "Where the model looks"), ("units", "What the units respond to")):
         assert f'<section id="{key}">' in page and title in page
-    part = page[page.index('<section id="where">') : page.index('<section id="templates">')]
+    part = page[page.index('<section id="where">') : page.index('<section id="weights">')]
     assert "<script" not in part and "&lt;script&gt;" in part  # the class name, escaped
 
 

@@ -61,6 +61,29 @@ def test_training_is_deterministic(cache_dir, data):
     assert not list(cache_dir.glob("*"))  # use_cache=False writes nothing
 
 
+def test_op_determinism_is_on_while_training_and_restored_after(cache_dir, data, monkeypatch):
+    import keras
+    from tensorflow.python.framework import config as tf_config
+
+    seen: list[bool] = []
+    fit = keras.Model.fit
+
+    def watched_fit(self, *args, **kwargs):
+        seen.append(tf_config.is_op_determinism_enabled())
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", watched_fit)
+    was_on = tf_config.is_op_determinism_enabled()
+    tf_config.disable_op_determinism()
+    try:
+        training.train(_recipe(), *data, use_cache=False)
+        assert seen == [True]
+        assert not tf_config.is_op_determinism_enabled()  # the caller's setting is back
+    finally:
+        if was_on:
+            tf_config.enable_op_determinism()
+
+
 def test_steps_per_execution_does_not_change_the_weights(cache_dir, data, monkeypatch):
     # It is left out of the cache key, so it must not change what training produces, also
     # with dropout's random masks and a last batch that does not fill a whole execution.

@@ -46,11 +46,19 @@ for net, name in [("mnist_cnn", "conv"), ("cifar10_quick", "conv1")] + [
         f"stride {f.stride[0]} px, map {f.output_shape[0]} × {f.output_shape[1]}"
     )
 assert fields["conv"].size == (5, 5) and fields["conv3"].size[0] >= 32
+conv3 = fields["conv3"]
+rows, cols = np.meshgrid(*(np.arange(n) for n in conv3.output_shape), indexing="ij")
+boxes = conv3.boxes(np.stack([rows, cols], axis=-1).reshape(-1, 2), clip=False)
+overhang = (boxes[:, :2] < 0).any(axis=1) | (boxes[:, 2:] > 32).any(axis=1)
+print(f"conv3 positions whose field overhangs the photo: {overhang.sum()} of {len(boxes)}")
+assert overhang.all()
 
 # %%
 # By ``conv3`` a unit's field is as large as the whole photo. It is centred on the unit's
-# position, though, so for most positions part of it lies beyond the border, in the zero
-# padding. In the patches below those pixels are drawn as a light checkerboard.
+# position, though, so part of it lies beyond the border, in the zero padding, and for
+# ``conv3`` that holds for *every* position: no field of it fits inside the photo (the count
+# is printed below). In the patches below the pixels beyond the border are drawn as a light
+# checkerboard.
 #
 # Top-activating patches
 # ----------------------
@@ -114,9 +122,24 @@ plot.top_patches(
 
 # %%
 # Several of ``conv3``'s rows share a kind of object: fronts of cars and lorries, horses and
-# other four-legged animals, birds and aeroplanes against the sky. The many checkerboards say
-# that a channel's strongest response often sits near the photo's border.
+# other four-legged animals, birds and aeroplanes against the sky. Every patch has some
+# checkerboard, because every ``conv3`` field overhangs the photo; the checkerboard does not
+# mean that the channel's strongest response sits near the border. In fact it sits on the
+# outer ring of the map less often than the ring's share of the positions (both printed
+# below): the channels respond most where the object usually is, towards the middle.
 #
+top3 = top_cifar["conv3"]
+h3, w3 = conv3.output_shape
+pos = top3.positions.reshape(-1, 2)
+on_ring = np.mean((pos[:, 0] % (h3 - 1) == 0) | (pos[:, 1] % (w3 - 1) == 0))
+ring_share = 1 - (h3 - 2) * (w3 - 2) / (h3 * w3)
+print(
+    f"conv3 top responses on the outer ring of its {h3} × {w3} map: {on_ring:.0%} "
+    f"(the ring's share of positions: {ring_share:.0%})"
+)
+assert on_ring < ring_share
+
+# %%
 # What this view does not show: that the pattern *causes* the response. A top patch is a
 # correlation in the test set. A channel whose top patches are all blue sky may respond to
 # the sky, or to the aeroplane that usually sits in it and is also in the field. Only
@@ -133,9 +156,17 @@ plot.top_patches(
 # the image is shifted by a random pixel or two before each step, so that the pattern must
 # work wherever it sits. Every pixel decays a little towards the start, so only pixels that
 # keep earning their gradient stand out. And a slight blur every few steps removes the
-# finest noise. Pixels stay within 0–255, the range the networks were trained on. Here are
-# the first eight channels of the digit network, each optimised input beside the channel's
-# best real patches.
+# finest noise. Pixels stay within 0–255, the range the networks were trained on.
+#
+# One more change makes the ascent move at all, and it changes the network: a ReLU that is
+# silent on the plain start image passes no gradient, so nothing would happen. The ascent
+# therefore runs on a *surrogate*: the same weights, with every ReLU made leaky (it lets a
+# tenth of a negative input through), in the forward pass and at every step
+# (:func:`explainer.units.surrogate`). This is simpler than the "redirected ReLU" of Olah et
+# al., which changes only the gradient and only early on. The images are optimal for the
+# surrogate; how strongly they excite the *real* network is measured below. Here are the
+# first eight channels of the digit network, each optimised input beside the channel's best
+# real patches.
 
 mnist_start = float(mnist.x_train[:10_000].mean())
 cifar_start = float(cifar.x_train[:10_000].mean())
@@ -203,89 +234,56 @@ assert np.median(ratios["mnist_cnn conv"]) < 1
 # (``mnist_cnn``'s 2,304 pooled conv values, ``cifar10_quick``'s 64 dense units). t-SNE
 # places these points in the plane so that close neighbours stay close. We use 2,000 test
 # images of each set, drawn at random with a fixed seed. The colours are the true classes,
-# added after t-SNE, which never sees them.
+# added after t-SNE, which never sees them. Below the map, the same map twice more with the
+# digits themselves in place of the points: each cell of a grid shows the digit nearest to
+# its centre, framed in its class's colour; first the raw pixels' map, then the map of
+# ``mnist_cnn``'s last hidden layer.
 
 rng = np.random.default_rng(0)
-sample = rng.choice(len(mnist.x_test), 2000, replace=False)
-mnist_space = {
-    "raw pixels": (units.pixels(mnist.x_train), units.pixels(mnist.x_test[sample])),
-    "mnist_cnn, last hidden layer": (
-        units.features(mnist_net, mnist.x_train, "flatten"),
-        units.features(mnist_net, mnist.x_test[sample], "flatten"),
-    ),
+spaces = {
+    "mnist_cnn": (mnist, mnist_net, "flatten", "MNIST test digits"),
+    "cifar10_quick": (cifar, cifar_net, "dense", "CIFAR-10 test photos"),
 }
-mnist_maps = {name: units.tsne(test) for name, (_, test) in mnist_space.items()}
-plot.embedding_scatter(
-    mnist_maps,
-    mnist.y_test[sample],
-    class_names=mnist.class_names,
-    suptitle="t-SNE of 2,000 MNIST test digits: raw pixels and mnist_cnn's last hidden layer",
-)
+sample, space, tsne_maps = {}, {}, {}
+
+
+def learned_space(net: str) -> None:
+    """t-SNE of 2,000 test images of ``net``'s data, by raw pixels and by the network's last
+    hidden layer: a scatter of both, then each as a mosaic of the images themselves."""
+    data, model, layer, what = spaces[net]
+    sample[net] = rng.choice(len(data.x_test), 2000, replace=False)
+    x = data.x_test[sample[net]]
+    space[net] = {
+        "raw pixels": (units.pixels(data.x_train), units.pixels(x)),
+        f"{net}, last hidden layer": (
+            units.features(model, data.x_train, layer),
+            units.features(model, x, layer),
+        ),
+    }
+    tsne_maps[net] = {name: units.tsne(test) for name, (_, test) in space[net].items()}
+    y = data.y_test[sample[net]]
+    plot.embedding_scatter(
+        tsne_maps[net],
+        y,
+        class_names=data.class_names,
+        suptitle=f"t-SNE of 2,000 {what}: raw pixels and {net}'s last hidden layer",
+    )
+    for name, xy in tsne_maps[net].items():
+        by = "their raw pixels" if name == "raw pixels" else f"{net}'s last hidden layer"
+        plot.thumbnail_mosaic(
+            x, xy, y=y, class_names=data.class_names, suptitle=f"{what} placed by t-SNE of {by}"
+        )
+
+
+# sphinx_gallery_multi_image_block = "single"
+learned_space("mnist_cnn")
 
 # %%
-# The same maps with the digits themselves in place of the points: each cell of a grid shows
-# the digit nearest to its centre, framed in its class's colour. First the raw pixels' map:
+# The same for the photos: their map, then the photos placed by their raw pixels and by
+# ``cifar10_quick``'s last hidden layer.
 
-plot.thumbnail_mosaic(
-    mnist.x_test[sample],
-    mnist_maps["raw pixels"],
-    y=mnist.y_test[sample],
-    class_names=mnist.class_names,
-    suptitle="MNIST test digits placed by t-SNE of their raw pixels",
-)
-
-# %%
-# and the map of ``mnist_cnn``'s last hidden layer:
-
-plot.thumbnail_mosaic(
-    mnist.x_test[sample],
-    mnist_maps["mnist_cnn, last hidden layer"],
-    y=mnist.y_test[sample],
-    class_names=mnist.class_names,
-    suptitle="MNIST test digits placed by t-SNE of mnist_cnn's last hidden layer",
-)
-
-# %%
-# The photos, the same way:
-
-sample_c = rng.choice(len(cifar.x_test), 2000, replace=False)
-cifar_space = {
-    "raw pixels": (units.pixels(cifar.x_train), units.pixels(cifar.x_test[sample_c])),
-    "cifar10_quick, last hidden layer": (
-        units.features(cifar_net, cifar.x_train, "dense"),
-        units.features(cifar_net, cifar.x_test[sample_c], "dense"),
-    ),
-}
-cifar_maps = {name: units.tsne(test) for name, (_, test) in cifar_space.items()}
-plot.embedding_scatter(
-    cifar_maps,
-    cifar.y_test[sample_c],
-    class_names=cifar.class_names,
-    suptitle="t-SNE of 2,000 CIFAR-10 test photos: raw pixels and cifar10_quick's last "
-    "hidden layer",
-)
-
-# %%
-# The photos placed by their raw pixels:
-
-plot.thumbnail_mosaic(
-    cifar.x_test[sample_c],
-    cifar_maps["raw pixels"],
-    y=cifar.y_test[sample_c],
-    class_names=cifar.class_names,
-    suptitle="CIFAR-10 test photos placed by t-SNE of their raw pixels",
-)
-
-# %%
-# and by ``cifar10_quick``'s last hidden layer:
-
-plot.thumbnail_mosaic(
-    cifar.x_test[sample_c],
-    cifar_maps["cifar10_quick, last hidden layer"],
-    y=cifar.y_test[sample_c],
-    class_names=cifar.class_names,
-    suptitle="CIFAR-10 test photos placed by t-SNE of cifar10_quick's last hidden layer",
-)
+# sphinx_gallery_multi_image_block = "single"
+learned_space("cifar10_quick")
 
 # %%
 # On raw pixels the digits already form clusters, with 4, 7 and 9 running into each other.
@@ -313,18 +311,16 @@ plot.thumbnail_mosaic(
 
 scored = 1000
 knn = {}
-for key, space, y_train, y_test in [
-    ("mnist_pixels", mnist_space["raw pixels"], mnist.y_train, mnist.y_test[sample]),
-    ("mnist_cnn", mnist_space["mnist_cnn, last hidden layer"], mnist.y_train, mnist.y_test[sample]),
-    ("cifar_pixels", cifar_space["raw pixels"], cifar.y_train, cifar.y_test[sample_c]),
-    (
-        "cifar10_quick",
-        cifar_space["cifar10_quick, last hidden layer"],
-        cifar.y_train,
-        cifar.y_test[sample_c],
-    ),
+for key, net, name in [
+    ("mnist_pixels", "mnist_cnn", "raw pixels"),
+    ("mnist_cnn", "mnist_cnn", "mnist_cnn, last hidden layer"),
+    ("cifar_pixels", "cifar10_quick", "raw pixels"),
+    ("cifar10_quick", "cifar10_quick", "cifar10_quick, last hidden layer"),
 ]:
-    train, test = space
+    data = spaces[net][0]
+    y_train, y_test = data.y_train, data.y_test[sample[net]]
+    space_ = space[net][name]
+    train, test = space_
     knn[key] = units.knn_accuracy(train, y_train, test[:scored], y_test[:scored], k=5)
     se = np.sqrt(knn[key] * (1 - knn[key]) / scored)
     print(f"{key:>13s}: {knn[key]:.1%} of {scored} test images (standard error {se:.1%})")
@@ -342,12 +338,10 @@ metrics.record("units.cifar10_quick.knn_accuracy", knn["cifar10_quick"])
 # For comparison, the networks' own accuracy on the same 1,000 test images:
 
 own = {
-    "mnist_cnn": probe.predict(mnist_net, mnist.x_test[sample[:scored]]).accuracy(
-        mnist.y_test[sample[:scored]]
-    ),
-    "cifar10_quick": probe.predict(cifar_net, cifar.x_test[sample_c[:scored]]).accuracy(
-        cifar.y_test[sample_c[:scored]]
-    ),
+    net: probe.predict(model, data.x_test[sample[net][:scored]]).accuracy(
+        data.y_test[sample[net][:scored]]
+    )
+    for net, (data, model, _, _) in spaces.items()
 }
 for key, acc in own.items():
     print(

@@ -4,15 +4,17 @@ A chapter is a sphinx-gallery script ``gallery/<part>/plot_NN_name.py`` (see the
 "Contributing an example"). The static checks here read the script's source and run in the test
 suite (``tests/test_gallery_conventions.py``) over every script in ``gallery/``; the checks that
 need the example to run (a figure without a suptitle, no metric recorded, a Python warning, a
-stale page in a pattern build) run in the docs build, through :mod:`explainer.sphinxext` and
-``docs/_ext/html_fixes.py``, with the helpers at the end of this module. Each problem says what
-to fix.
+stale page in a pattern build) run in the docs build, through the book's extensions in
+``docs/_ext/`` (``example_reset.py``, ``gallery_upkeep.py``, ``html_fixes.py``), with the helpers
+at the end of this module. Each problem says what to fix.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import Any
 
 __all__ = [
     "PROSE_ALLOWED",
+    "PROSE_ALLOWED_INTEGERS",
     "PROSE_ALLOWED_TEXT",
     "Problem",
     "chapter_title",
@@ -284,6 +287,24 @@ PROSE_ALLOWED_TEXT: tuple[str, ...] = (
 """Exact strings that may contain a decimal number or a % (quoted titles of cited works).
 Add one here, with a comment naming the chapter, only for text that is not our result."""
 
+_COUNTS = range(13)  # counting words: "two layers", "5 × 5", "3 channels"
+_ROUND = (16, 20, 24, 25, 32, 64, 100, 128, 256, 1000)  # round sizes and powers of two
+_DATA = (28, 784, 3072, 255, 10_000, 50_000, 60_000, 70_000)  # MNIST/CIFAR sizes, uint8's top
+_CHAPTERS = (
+    2_304,  # mnist_cnn's pooled conv values, 16 × 12 × 12 (Filters, What a unit wants)
+    14,  # conv2's receptive field in cifar10_quick, 14 × 14 pixels (What a unit wants)
+    300,  # Weights under pressure: the first layer's 10 × 30 weights
+    2_500,  # Bending space: 2,000 points / batch 16 × 20 epochs, the steps of one fit
+)
+PROSE_ALLOWED_INTEGERS: frozenset[int] = frozenset([*_COUNTS, *_ROUND, *_DATA, *_CHAPTERS])
+"""Integers the prose may state without printing them: constants of the data and round sizes.
+Any other integer must either appear as a literal in the chapter's own code or in the recipes
+of :mod:`explainer.models` (a parameter, such as ``epochs=15``), be the result of a product
+written out beside it ("10 × 30 = 300"), or be a year; otherwise it is a computed number, to be
+printed by the code (:func:`check_prose`). Add a constant here only if no code computes it."""
+
+_INTEGER = re.compile(r"(?<![\w.,#/-])(\d{1,3}(?:,\d{3})+|\d+)(?![\w.,]?\d)(?![\w])")
+
 _TYPED = re.compile(
     r"(?<![\d.])\d[\d,]*(?:\.\d+)?\s*(?:%|per ?cent\b)"  # 98 %, 71.40 %, 5 per cent
     r"|(?<![\d.])\d+\.\d+(?!\.?\d)"  # 98.7, 0.001
@@ -314,8 +335,52 @@ def prose_blocks(source: str) -> list[tuple[int, str]]:
     return blocks
 
 
+def _code_integers(source: str) -> set[int]:
+    """Integer literals of the chapter's code: the parameters it sets itself."""
+    found: set[int] = set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return found
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            found.add(abs(int(node.value)))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+            if isinstance(node.operand.value, int):
+                found.add(abs(int(node.operand.value)))
+    return found
+
+
+@functools.cache
+def _recipe_integers() -> frozenset[int]:
+    """Integer literals of :mod:`explainer.models`: the recipes' sizes, epochs and seeds."""
+    return frozenset(_code_integers((Path(__file__).parent / "models.py").read_text("utf-8")))
+
+
+_PRODUCT = re.compile(r"\d+(?:\s*×\s*\d+)+\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)")
+
+
+def _untyped_integer(text: str, constants: set[int]) -> re.Match[str] | None:
+    """The first integer in ``text`` that is neither a known constant, the code's, a product
+    written out beside it, nor a year."""
+    shown = set()
+    for product in _PRODUCT.finditer(text):
+        factors = [int(f) for f in re.findall(r"\d+", product.group(0).split("=")[0])]
+        if math.prod(factors) == int(product.group(1).replace(",", "")):
+            shown.add(product.start(1))
+    for match in _INTEGER.finditer(text):
+        value = int(match.group(1).replace(",", ""))
+        if match.start(1) in shown or 1900 <= value <= 2099:
+            continue
+        if value in PROSE_ALLOWED_INTEGERS or value in constants or value in _recipe_integers():
+            continue
+        return match
+    return None
+
+
 def check_prose(path: str | Path, source: str) -> list[Problem]:
-    """No typed results in the prose: no number with a decimal point and no percentage.
+    """No typed results in the prose: no number with a decimal point, no percentage, and no
+    integer that the code computes (see :data:`PROSE_ALLOWED_INTEGERS`).
 
     Numbers that a chapter computes are printed by its code (``metrics.record`` prints them);
     prose refers to "the accuracy printed above". Published values live in
@@ -323,6 +388,7 @@ def check_prose(path: str | Path, source: str) -> list[Problem]:
     """
     problems = []
     allowed = re.compile("|".join(PROSE_ALLOWED))
+    constants = _code_integers(source)
     for first, text in prose_blocks(source):
         for offset, line in enumerate(text.splitlines()):
             for exact in PROSE_ALLOWED_TEXT:
@@ -340,6 +406,19 @@ def check_prose(path: str | Path, source: str) -> list[Problem]:
                         "put a parameter value in ``code``",
                     )
                 )
+                continue
+            integer = _untyped_integer(stripped, constants)
+            if integer:
+                problems.append(
+                    Problem(
+                        str(path),
+                        first + offset,
+                        f"integer {integer.group(1)!r} in the prose is neither in the "
+                        "chapter's code nor a known constant: if the code computes it, print it "
+                        "(metrics.record) and refer to the printout; if it is a constant, add it "
+                        "to explainer.conventions.PROSE_ALLOWED_INTEGERS",
+                    )
+                )
     return problems
 
 
@@ -347,7 +426,8 @@ def check_prose(path: str | Path, source: str) -> list[Problem]:
 
 
 def check_chapter_list(gallery: str | Path, index: str | Path) -> list[Problem]:
-    """Every chapter is in the book's chapter list (``docs/index.md``) as ``**Short title**``.
+    """Every chapter is in the book's chapter list (``docs/index.md``) as ``**Short title**``,
+    and every entry of the list is a chapter.
 
     The short title is the chapter title up to its first colon ("Filters" for "Filters: what a
     convolutional network looks for").
@@ -355,11 +435,13 @@ def check_chapter_list(gallery: str | Path, index: str | Path) -> list[Problem]:
     text = Path(index).read_text(encoding="utf-8")
     listed = set(re.findall(r"\*\*(.+?)\*\*", text))
     problems = []
+    shorts = set()
     for path in example_paths(gallery):
         title = chapter_title(path.read_text(encoding="utf-8"))
         if title is None:
             continue  # check_docstring reports it
         short = title.split(":", 1)[0].strip()
+        shorts.add(short)
         if short not in listed:
             problems.append(
                 Problem(
@@ -367,6 +449,17 @@ def check_chapter_list(gallery: str | Path, index: str | Path) -> list[Problem]:
                     1,
                     f'"{short}" is not in the chapter list of {index}: add a line '
                     f'"- **{short}** — <what the reader sees>" under its part',
+                )
+            )
+    for number, line in enumerate(text.splitlines(), 1):
+        entry = re.match(r"- \*\*(.+?)\*\* —", line)
+        if entry and entry.group(1) not in shorts:
+            problems.append(
+                Problem(
+                    str(index),
+                    number,
+                    f'the chapter list names "{entry.group(1)}", but no chapter in {gallery} has '
+                    "that title (removed or renamed?): remove or correct the line",
                 )
             )
     return problems

@@ -13,11 +13,13 @@ import functools
 import hashlib
 import os
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from explainer.errors import ExplainerError
 
 __all__ = [
     "CHECKDATA_INFORMATIVE",
@@ -31,12 +33,14 @@ __all__ = [
     "HiraganaData",
     "HiraganaFace",
     "ImageData",
+    "Split",
     "array_sha256",
     "drawn_picture",
     "hiragana_glyphs",
     "load_cifar10",
     "load_hiragana",
     "load_mnist",
+    "load_split",
     "make_checkdata",
     "make_circles",
     "make_twoclass",
@@ -102,7 +106,7 @@ _EXPECTED: dict[str, dict[str, tuple[tuple[int, ...], str]]] = {
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
-class DataError(RuntimeError):
+class DataError(ExplainerError, RuntimeError):
     """The data a chapter needs is missing or is not the data it claims to be."""
 
 
@@ -141,22 +145,27 @@ def _how_to_get(filename: str) -> str:
     )
 
 
-def _read_npz(path: Path, name: str) -> dict[str, np.ndarray]:
+def _missing_file(path: Path) -> DataError:
+    return DataError(
+        f"{DATA_DIR_ENV}={path.parent} but {path.name} is not there: "
+        f"expected {path}. {_how_to_get(path.name)}"
+    )
+
+
+def _read_member(path: Path, key: str) -> np.ndarray:
+    """One array of an offline ``.npz``; the file's other arrays are not read."""
     filename = path.name
     if not path.is_file():
-        raise DataError(
-            f"{DATA_DIR_ENV}={path.parent} but {filename} is not there: "
-            f"expected {path}. {_how_to_get(filename)}"
-        )
+        raise _missing_file(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
-            missing = [k for k in _KEYS if k not in npz.files]
-            if missing:
+            if key not in npz.files:
+                missing = [k for k in _KEYS if k not in npz.files]
                 raise DataError(
                     f"{path} (from {DATA_DIR_ENV}) lacks the arrays {', '.join(missing)}. "
                     f"{_how_to_get(filename)}"
                 )
-            return {k: npz[k] for k in _KEYS}
+            return npz[key]
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise DataError(
             f"{path} (from {DATA_DIR_ENV}) is not a readable .npz file ({exc}). "
@@ -164,35 +173,69 @@ def _read_npz(path: Path, name: str) -> dict[str, np.ndarray]:
         ) from exc
 
 
-def _check(arrays: dict[str, np.ndarray], name: str, origin: str) -> str:
-    """Check shapes, dtypes and hashes; return the data set's fingerprint."""
+def _check_array(name: str, key: str, arr: np.ndarray, origin: str) -> str:
+    """Check one array's shape, dtype and hash; return its digest."""
     filename = f"{name}.npz"
-    digests = []
-    for key in _KEYS:
-        shape, expected = _EXPECTED[name][key]
-        arr = arrays[key]
-        if arr.shape != shape or arr.dtype != np.uint8:
-            raise DataError(
-                f"{origin}: {key} has shape {arr.shape} and dtype {arr.dtype}, expected "
-                f"{shape} uint8 for the real {name}. {_how_to_get(filename)}"
-            )
-        got = array_sha256(arr)
-        if got != expected:
-            raise DataError(
-                f"{origin}: {key} fails its checksum (sha256 {got[:12]}…, expected "
-                f"{expected[:12]}…): this is not the real {name}. {_how_to_get(filename)}"
-            )
-        digests.append(got)
-    return hashlib.sha256("".join(digests).encode()).hexdigest()
+    shape, expected = _EXPECTED[name][key]
+    if arr.shape != shape or arr.dtype != np.uint8:
+        raise DataError(
+            f"{origin}: {key} has shape {arr.shape} and dtype {arr.dtype}, expected "
+            f"{shape} uint8 for the real {name}. {_how_to_get(filename)}"
+        )
+    got = array_sha256(arr)
+    if got != expected:
+        raise DataError(
+            f"{origin}: {key} fails its checksum (sha256 {got[:12]}…, expected "
+            f"{expected[:12]}…): this is not the real {name}. {_how_to_get(filename)}"
+        )
+    return got
 
 
-def _load(name: str, keras_loader: Callable[[], tuple]) -> dict[str, np.ndarray]:
-    data_dir = os.environ.get(DATA_DIR_ENV)
-    if data_dir:
-        path = Path(data_dir).expanduser() / f"{name}.npz"
-        return _read_npz(path, name)
+def _prepared(key: str, arr: np.ndarray) -> np.ndarray:
+    """As the book uses it: NHWC images, int64 labels, read-only (shared between chapters)."""
+    arr = np.ascontiguousarray(arr)
+    if key.startswith("x") and arr.ndim == 3:
+        arr = arr[..., np.newaxis]
+    if key.startswith("y"):
+        arr = arr.astype(np.int64)
+    arr.setflags(write=False)
+    return arr
+
+
+def _origin(name: str) -> str:
+    return (
+        f"{DATA_DIR_ENV}/{name}.npz" if os.environ.get(DATA_DIR_ENV) else f"keras.datasets.{name}"
+    )
+
+
+def _offline_array(name: str, key: str, data_dir: str) -> tuple[np.ndarray, str]:
+    """One checked array of an offline copy, and its digest; read once per file version."""
+    path = Path(data_dir).expanduser() / f"{name}.npz"
     try:
-        (x_train, y_train), (x_test, y_test) = keras_loader()
+        stat = path.stat()
+    except OSError:
+        raise _missing_file(path) from None
+    return _checked_member(name, key, str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _checked_member(
+    name: str, key: str, path: str, mtime_ns: int, size: int
+) -> tuple[np.ndarray, str]:
+    # The file's time and size are part of the key: a replaced file is read and checked anew.
+    arr = _read_member(Path(path), key)
+    if key.startswith("y"):
+        arr = arr.reshape(-1)
+    digest = _check_array(name, key, np.ascontiguousarray(arr), _origin(name))
+    return _prepared(key, arr), digest
+
+
+def _keras_arrays(name: str) -> dict[str, np.ndarray]:
+    import keras  # deferred: importing Keras costs seconds
+
+    loader = {"mnist": keras.datasets.mnist.load_data, "cifar10": keras.datasets.cifar10.load_data}
+    try:
+        (x_train, y_train), (x_test, y_test) = loader[name]()
     except Exception as exc:  # network errors come in many types
         raise DataError(
             f"Keras could not download {name} ({exc}). {_how_to_get(f'{name}.npz')}"
@@ -200,33 +243,25 @@ def _load(name: str, keras_loader: Callable[[], tuple]) -> dict[str, np.ndarray]
     return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
 
 
-def _image_data(name: str, arrays: dict[str, np.ndarray], classes: tuple[str, ...]) -> ImageData:
-    arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
-    arrays["y_train"] = arrays["y_train"].reshape(-1)
-    arrays["y_test"] = arrays["y_test"].reshape(-1)
-    origin = (
-        f"{DATA_DIR_ENV}/{name}.npz" if os.environ.get(DATA_DIR_ENV) else f"keras.datasets.{name}"
-    )
-    fingerprint = _check(arrays, name, origin)
-    out = {}
-    for key in _KEYS:
-        arr = arrays[key]
-        if key.startswith("x") and arr.ndim == 3:
-            arr = arr[..., np.newaxis]
-        if key.startswith("y"):
-            arr = arr.astype(np.int64)
-        arr.setflags(write=False)  # shared between chapters: nobody may change them
-        out[key] = arr
-    return ImageData(name=name, class_names=classes, fingerprint=fingerprint, **out)
-
-
 @functools.cache
 def _cached(name: str, data_dir: str | None) -> ImageData:
-    import keras  # deferred: importing Keras costs seconds
-
-    loader = {"mnist": keras.datasets.mnist.load_data, "cifar10": keras.datasets.cifar10.load_data}
     classes = {"mnist": MNIST_CLASSES, "cifar10": CIFAR10_CLASSES}[name]
-    return _image_data(name, _load(name, loader[name]), classes)
+    out: dict[str, np.ndarray] = {}
+    digests = []
+    if data_dir:
+        for key in _KEYS:
+            out[key], digest = _offline_array(name, key, data_dir)
+            digests.append(digest)
+    else:
+        arrays = _keras_arrays(name)
+        for key in _KEYS:
+            arr = np.ascontiguousarray(arrays[key])
+            if key.startswith("y"):
+                arr = arr.reshape(-1)
+            digests.append(_check_array(name, key, arr, _origin(name)))
+            out[key] = _prepared(key, arr)
+    fingerprint = hashlib.sha256("".join(digests).encode()).hexdigest()
+    return ImageData(name=name, class_names=classes, fingerprint=fingerprint, **out)
 
 
 def load_mnist() -> ImageData:
@@ -237,6 +272,36 @@ def load_mnist() -> ImageData:
 def load_cifar10() -> ImageData:
     """The 60,000 CIFAR-10 photos: 50,000 train and 10,000 test, shape (N, 32, 32, 3), uint8."""
     return _cached("cifar10", os.environ.get(DATA_DIR_ENV))
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """One split of a data set: uint8 NHWC images and int64 labels, checked like the whole."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    class_names: tuple[str, ...]
+
+
+def load_split(name: str, split: str = "test") -> Split:
+    """Only the ``split`` (``"train"`` or ``"test"``) of ``"mnist"`` or ``"cifar10"``.
+
+    From an offline copy only that split's arrays are read and checksummed (the report needs
+    the 10,000 test images, not the training set); through Keras the whole set is loaded, as
+    Keras' loaders return it.
+    """
+    classes = {"mnist": MNIST_CLASSES, "cifar10": CIFAR10_CLASSES}
+    if name not in classes or split not in ("train", "test"):
+        raise ValueError(f"unknown data set {name!r} / split {split!r}")
+    data_dir = os.environ.get(DATA_DIR_ENV)
+    if data_dir:
+        x, _ = _offline_array(name, f"x_{split}", data_dir)
+        y, _ = _offline_array(name, f"y_{split}", data_dir)
+    else:
+        whole = _cached(name, None)
+        x, y = getattr(whole, f"x_{split}"), getattr(whole, f"y_{split}")
+    return Split(name=name, x=x, y=y, class_names=classes[name])
 
 
 # --- Check data: a toy set whose answer sits in two known inputs ------------------------------

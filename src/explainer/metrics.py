@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sys
+from contextvars import ContextVar, Token
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,13 +27,16 @@ __all__ = [
     "check_floor",
     "collect",
     "record",
+    "reset_current_example",
     "set_current_example",
     "write_json",
 ]
 
 METRICS_DIR_ENV = "EXPLAINER_METRICS_DIR"
 
-_current_example: str | None = None
+# The example now running (set by the docs build between gallery examples); a context variable,
+# so a thread or task that sets it does not change it for the others.
+_CURRENT_EXAMPLE: ContextVar[str | None] = ContextVar("explainer_current_example", default=None)
 
 
 @dataclass(frozen=True)
@@ -46,18 +50,27 @@ class Metric:
     source: str | None = None
 
 
-def set_current_example(name: str | None, *, clear: bool = True) -> None:
-    """Name the example now running; with ``clear``, forget what it recorded last time."""
-    global _current_example
-    _current_example = name
+def set_current_example(name: str | None, *, clear: bool = True) -> Token[str | None]:
+    """Name the example now running; with ``clear``, forget what it recorded last time.
+
+    Returns the token that :func:`reset_current_example` takes to restore the previous name.
+    """
+    token = _CURRENT_EXAMPLE.set(name)
     folder = os.environ.get(METRICS_DIR_ENV)
     if name and clear and folder:
         (Path(folder) / f"{name}.json").unlink(missing_ok=True)
+    return token
+
+
+def reset_current_example(token: Token[str | None]) -> None:
+    """Restore the example name of before the :func:`set_current_example` that gave ``token``."""
+    _CURRENT_EXAMPLE.reset(token)
 
 
 def _example_name() -> str:
-    if _current_example:
-        return _current_example
+    current = _CURRENT_EXAMPLE.get()
+    if current:
+        return current
     main = getattr(sys.modules.get("__main__"), "__file__", None)
     return Path(main).stem if main else "interactive"
 

@@ -9,12 +9,14 @@ rename) and loaded in Keras' safe mode; an unreadable entry is retrained with a 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +37,7 @@ __all__ = [
     "TrainedModel",
     "cache_dir",
     "cache_key",
+    "deterministic_ops",
     "initial_model",
     "seed_everything",
     "train",
@@ -108,19 +111,30 @@ def cache_key(recipe: Recipe, x: np.ndarray, y: np.ndarray) -> str:
     return hashlib.sha256(blob).hexdigest()[:32]
 
 
-_determinism_on = False
-
-
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and TensorFlow and make TensorFlow's ops deterministic."""
-    global _determinism_on
+    """Seed Python, NumPy and TensorFlow (Keras' global seed)."""
     import keras
-    import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
-    if not _determinism_on:
-        tf.config.experimental.enable_op_determinism()
-        _determinism_on = True
+
+
+@contextlib.contextmanager
+def deterministic_ops() -> Iterator[None]:
+    """TensorFlow's op determinism on inside the block, and as it was before after it.
+
+    Training runs inside it (the same recipe gives the same weights); code after training
+    (attribution, probing, the caller's own work) runs with the process's own setting.
+    """
+    from tensorflow.python.framework import config as tf_config
+
+    was_on = tf_config.is_op_determinism_enabled()
+    if not was_on:
+        tf_config.enable_op_determinism()
+    try:
+        yield
+    finally:
+        if not was_on:
+            tf_config.disable_op_determinism()
 
 
 STEPS_PER_EXECUTION = 64
@@ -193,17 +207,18 @@ def train(
                 from_cache=True,
             )
 
-    model = initial_model(recipe, steps_per_execution=STEPS_PER_EXECUTION)
-    start = time.perf_counter()
-    fit = model.fit(
-        x,
-        y,
-        epochs=recipe.epochs,
-        batch_size=recipe.batch_size,
-        shuffle=recipe.shuffle,
-        verbose=verbose,
-    )
-    seconds = time.perf_counter() - start
+    with deterministic_ops():
+        model = initial_model(recipe, steps_per_execution=STEPS_PER_EXECUTION)
+        start = time.perf_counter()
+        fit = model.fit(
+            x,
+            y,
+            epochs=recipe.epochs,
+            batch_size=recipe.batch_size,
+            shuffle=recipe.shuffle,
+            verbose=verbose,
+        )
+        seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
     meta = {
         "recipe": json.loads(recipe.to_json()),

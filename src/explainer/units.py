@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from explainer.errors import ExplainerError
+
 if TYPE_CHECKING:
     import keras
 
@@ -59,7 +61,7 @@ __all__ = [
 # --- Receptive fields ------------------------------------------------------------------------
 
 
-class ReceptiveFieldError(ValueError):
+class ReceptiveFieldError(ExplainerError, ValueError):
     """The layers between the input and the target do not map positions to input boxes."""
 
 

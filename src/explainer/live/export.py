@@ -261,8 +261,24 @@ def _fold(previous: dict[str, Any], bn: dict[str, Any]) -> bool:
     return True
 
 
+def _quantise(entry: dict[str, Any]) -> dict[str, Any]:
+    """Kernel as int8 with one float32 scale per output unit (its last axis)."""
+    kernel = np.asarray(entry["kernel"], "f8")
+    top = np.abs(kernel.reshape(-1, kernel.shape[-1])).max(axis=0)
+    scale = np.where(top > 0, top / 127, 1.0)
+    q = np.clip(np.round(kernel / scale), -127, 127).astype(np.int8)
+    return {**entry, "kernel": q, "kernel_scale": scale, "bias": np.asarray(entry["bias"], "f8")}
+
+
 def _to_plain(entry: dict[str, Any], dtype: str) -> dict[str, Any]:
     # Scale and shift stay float32: they are few, and an input scale of 1/255 matters.
+    if dtype == "int8" and "kernel" in entry:
+        entry = _quantise(entry)
+        raw = base64.b64encode(entry["kernel"].tobytes()).decode("ascii")
+        return {
+            **_to_plain({k: v for k, v in entry.items() if k != "kernel"}, "float32"),
+            "kernel": raw,
+        }
     return {
         k: _b64(v, dtype if k in ("kernel", "bias") else "float32")
         if isinstance(v, np.ndarray)
@@ -286,12 +302,12 @@ def export(
     ``input_max`` is the value of a full-intensity pixel in the model's input (default 255 when
     the first layer is a Rescaling or Normalization, else 1), which is how a widget scales a
     drawing; ``class_names`` label the outputs. ``dtype="float16"`` stores kernels and biases
-    at half the size (what a page carries), at a cost in agreement that ``tests/test_live.py``
-    measures. Raises :class:`UnsupportedModelError` naming the
-    first layer it cannot run.
+    at half the size (what a page carries), ``"int8"`` kernels at a quarter (one scale per
+    output unit), at a cost in agreement that ``bench/live_bench.py`` measures. Raises
+    :class:`UnsupportedModelError` naming the first layer it cannot run.
     """
-    if dtype not in ("float32", "float16"):
-        raise ValueError(f"dtype must be 'float32' or 'float16', not {dtype!r}")
+    if dtype not in ("float32", "float16", "int8"):
+        raise ValueError(f"dtype must be 'float32', 'float16' or 'int8', not {dtype!r}")
     layers = _flat_layers(model)
     entries: list[dict[str, Any]] = []
     for layer in layers:
@@ -330,6 +346,10 @@ def weights(spec: Spec, layer: str, key: str = "kernel") -> np.ndarray:
     """A layer's weights back from the spec, as float32 (for tests and figures)."""
     for entry in spec.data["layers"]:
         if entry["name"] == layer:
+            if spec.data.get("dtype") == "int8" and key == "kernel":
+                q = np.frombuffer(base64.b64decode(entry[key]), dtype=np.int8).astype(np.float32)
+                scale = weights(spec, layer, "kernel_scale")
+                return (q.reshape(-1, scale.size) * scale).reshape(-1)
             half = spec.data.get("dtype") == "float16" and key in ("kernel", "bias")
             raw = np.frombuffer(base64.b64decode(entry[key]), dtype="<f2" if half else "<f4")
             return raw.astype(np.float32)

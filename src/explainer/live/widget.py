@@ -64,6 +64,8 @@ def page_script() -> str:
     names = match.group(1)
     runtime = _EXPORT_LINE.sub(f"globalThis.ExplainerLive = {{{names}}};", runtime)
     widget = (_STATIC / "widget.js").read_text(encoding="utf-8")
+    if "</script" in runtime + widget:
+        raise RuntimeError("the widget code must not contain '</script' (it is inlined)")
     return (
         "(function () {\n"
         "if (globalThis.ExplainerLive && globalThis.ExplainerLive.mountAll) {\n"

@@ -25,6 +25,7 @@ from matplotlib.text import Text
 
 from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
 from explainer.plot.images import draw_image
+from explainer.plot.text import percent
 from explainer.probe import ConvStages, most_confident_mistakes
 
 __all__ = [
@@ -444,6 +445,7 @@ def mistakes_grid(
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
     show_confidence: bool = True,
+    tile_size: float = 0.75,
 ) -> MistakesGrid:
     """Misclassified inputs, the most confidently wrong first, with true and predicted labels.
 
@@ -452,7 +454,8 @@ def mistakes_grid(
     the line above the tile, the probability goes below it; longer class names go above (true)
     and below (predicted, then the probability on a second line) it.
     ``indices`` picks the tiles yourself; by default the first ``n`` of
-    :func:`explainer.probe.most_confident_mistakes`.
+    :func:`explainer.probe.most_confident_mistakes`. ``tile_size`` (inches) makes room for
+    long class names.
     """
     y_true = np.asarray(y_true)
     proba = np.asarray(proba)
@@ -479,12 +482,13 @@ def mistakes_grid(
         suptitle=suptitle,
         fontsize=_FONT,
         label_lines=lines,
+        tile_size=tile_size,
     )
     true_texts: list[Text] = []
     pred_texts: list[Text] = []
     conf_texts: list[Text] = []
     for i, (t, p, c) in enumerate(zip(true_labels, pred_labels, conf, strict=True)):
-        pred_text = f"→ {p}" + (f"\n{c:.0%}" if show_confidence and not short else "")
+        pred_text = f"→ {p}" + (f"\n{percent(c)}" if show_confidence and not short else "")
         if short:
             font = _FONT + 1
             true_texts.append(grid.label(i, t, loc="left", fontsize=font, color=TRUE_LABEL_COLOR))
@@ -494,7 +498,7 @@ def mistakes_grid(
             if show_confidence:
                 conf_texts.append(
                     grid.label(
-                        i, f"{c:.0%}", where="below", fontsize=_FONT - 1, color=PRED_LABEL_COLOR
+                        i, percent(c), where="below", fontsize=_FONT - 1, color=PRED_LABEL_COLOR
                     )
                 )
         else:
@@ -548,7 +552,7 @@ def probability_bars(
     ax.text(
         p[top] - 0.02 if inside else p[top] + 0.02,
         top,
-        f"{p[top]:.0%}",
+        percent(p[top]),
         va="center",
         ha="right" if inside else "left",
         fontsize=_FONT,

@@ -17,11 +17,14 @@ The modules follow the flow of one report::
     render.py    Jinja2 (autoescape on): templates/report.html.j2 + templates/sections/*.html.j2,
                  static/report.css inlined
     api.py       generate() → Report (.save(folder), .to_json(), ._repr_html_())
+    output.py    the --out rules (checked before any work) and the all-or-nothing save
     cli.py       the command line; quiet.py keeps TensorFlow's C++ log lines off stderr
 
 Promises: bad input is refused before anything is written, as a :class:`ReportError` with a
-one-line message (exit status 2 in the CLI); :meth:`Report.save` writes into a temporary folder
-renamed into place when complete, so nothing is ever half-written; the images are never held (the
+one-line message (exit status 2 in the CLI); no file the report did not write is ever deleted
+(``--out`` is replaced only when it is an earlier report of this tool, :mod:`.output`);
+:meth:`Report.save` writes into a temporary folder renamed into place when complete, so
+nothing is ever half-written; the images are never held (the
 pass reads a chunk at a time; only per-image results such as the ``(N, classes)``
 probabilities are kept); the page is
 self-contained (inline CSS, local PNGs, no script, no web request).

@@ -11,8 +11,6 @@ import dataclasses
 import json
 import math
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -34,9 +32,10 @@ from explainer.report.compute import (
     stream,
     to_probabilities,
 )
-from explainer.report.data import ReportData, check_data, load_data
+from explainer.report.data import ReportData, check_data, check_spec, is_builtin, load_data
 from explainer.report.errors import ReportError
 from explainer.report.figures import Canvas
+from explainer.report.output import check_out, write_report
 from explainer.report.progress import Progress
 from explainer.report.render import data_uri, render_html
 from explainer.report.result import (
@@ -52,7 +51,37 @@ from explainer.report.sections import SECTIONS, PassSetup, Section
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["Report", "generate"]
+__all__ = ["MAX_LAYERS", "MAX_SAMPLES", "Report", "check_options", "generate"]
+
+MAX_SAMPLES = 10
+"""Most images ``--samples`` may ask for: each one adds a feature-map figure per drawn layer
+(and maps in "Where the model looks"), about 0.2 s each."""
+MAX_LAYERS = 16
+"""Most layers ``--layers`` may name: each adds a filter figure and a figure per sample."""
+
+
+def check_options(
+    *, limit: int | None = None, samples: int = 2, layers: Sequence[str] | None = None
+) -> None:
+    """Refuse options out of range before anything loads (one-line :class:`ReportError`)."""
+    if limit is not None and (isinstance(limit, bool) or int(limit) != limit or limit < 1):
+        raise ReportError(f"--limit must be a whole number of at least 1, not {limit}")
+    if isinstance(samples, bool) or int(samples) != samples or not 0 <= samples <= MAX_SAMPLES:
+        raise ReportError(
+            f"--samples must be from 0 to {MAX_SAMPLES}, not {samples}: each sample adds a "
+            f"figure per layer drawn"
+        )
+    if layers is not None:
+        if isinstance(layers, str):
+            raise ReportError("layers must be a list of layer names, not one string")
+        if len(layers) > MAX_LAYERS:
+            raise ReportError(
+                f"--layers names {len(layers)} layers; at most {MAX_LAYERS} are drawn (each "
+                f"adds a figure per sample): choose fewer"
+            )
+        bad = [name for name in layers if not str(name).strip()]
+        if bad:
+            raise ReportError("--layers: a layer name is empty")
 
 
 @dataclasses.dataclass
@@ -61,7 +90,11 @@ class Report:
 
     result: ReportResult
     figures: dict[str, bytes]
-    sections: Sequence[Section] = dataclasses.field(default_factory=lambda: list(SECTIONS))
+    sections: Sequence[Section] = SECTIONS
+    inputs: tuple[str, ...] = ()
+    """The model and data paths it was made from: :meth:`save` never writes over them."""
+    live: str = ""
+    """HTML of the live widget (or a note why the model cannot run in the page)."""
 
     @property
     def accuracy(self) -> float:
@@ -72,9 +105,12 @@ class Report:
         return self.result.to_json()
 
     def html(self, *, inline: bool = False) -> str:
-        """The page; ``inline`` puts the figures into it as data URIs (one self-contained file)."""
+        """The page; ``inline`` puts the figures into it as data URIs (one self-contained file,
+        which links to no report.json either, since none sits beside it)."""
         src = (lambda f: data_uri(self.figures[f]) if f in self.figures else f) if inline else None
-        return render_html(self.to_json(), sections=self.sections, src=src)
+        return render_html(
+            self.to_json(), sections=self.sections, src=src, link_json=not inline, live=self.live
+        )
 
     def _repr_html_(self) -> str:
         # An iframe keeps the report's stylesheet from restyling the notebook around it.
@@ -84,55 +120,24 @@ class Report:
             f'style="width:100%;height:700px;border:1px solid #d1d9e0"></iframe>'
         )
 
-    def save(self, folder: str | os.PathLike[str]) -> Path:
+    def save(self, folder: str | os.PathLike[str], *, force: bool = False) -> Path:
         """Write index.html, report.json and figures/ into ``folder``, all or nothing.
 
-        An existing report there is replaced; a folder that holds anything else is refused.
+        ``folder`` may be new, empty, or an earlier report of this tool that holds nothing
+        else; ``force`` writes beside other files without deleting or overwriting any of them
+        (see :mod:`explainer.report.output`). Raises :class:`ReportError` otherwise.
         """
-        out = Path(folder).expanduser()
-        check_out_dir(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        try:
-            (tmp / "figures").mkdir()
-            for file, png in self.figures.items():
-                (tmp / file).write_bytes(png)
-            (tmp / "report.json").write_text(
-                json.dumps(self.to_json(), indent=1, allow_nan=False), encoding="utf-8"
-            )
-            (tmp / "index.html").write_text(self.html(), encoding="utf-8")
-            tmp.chmod(0o755)
-            _move_into_place(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+        plan = check_out(folder, force=force, keep=self.inputs)
+        return write_report(plan, self.files(), recheck=False)
 
-
-def check_out_dir(out: Path) -> None:
-    if out.exists():
-        if not out.is_dir():
-            raise ReportError(f"--out {out} exists and is not a folder")
-        if any(out.iterdir()) and not (out / "report.json").is_file():
-            raise ReportError(
-                f"--out {out} exists and is not an explainer report; refusing to replace it"
-            )
-
-
-def _move_into_place(tmp: Path, out: Path) -> None:
-    """Rename the finished report over ``out``; an old report there is replaced."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    try:
-        os.replace(tmp, out)
-    except BaseException:
-        if old is not None:
-            os.replace(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    def files(self) -> dict[str, bytes]:
+        """The folder's files as bytes, keyed by their path in it (report.json's ``files``)."""
+        payload = json.dumps(self.to_json(), indent=1, allow_nan=False)
+        return {
+            **self.figures,
+            "index.html": self.html().encode("utf-8"),
+            "report.json": payload.encode("utf-8"),
+        }
 
 
 def _as_data(x: Any, y: Any, class_names: Sequence[str] | None, limit: int | None) -> ReportData:
@@ -188,18 +193,23 @@ def generate(
     input cannot be used.
     """
     from explainer import __version__, probe
+    from explainer.plot.text import missing_glyphs, user_text_fonts
 
     t0 = time.perf_counter()
     progress = progress or Progress(enabled=False)
-    sections = list(SECTIONS if sections is None else sections)
+    sections = tuple(SECTIONS if sections is None else sections)
     timings: dict[str, float] = {}
     notes: list[str] = []
-    if samples < 0:
-        raise ReportError(f"--samples must be 0 or more, not {samples}")
+    # Everything that can be checked cheaply is checked before the model or the data load.
+    check_options(limit=limit, samples=samples, layers=layers)
+    inputs: list[str] = []
     if isinstance(model, (str, os.PathLike)):
-        checks.check_model_path(model, unsafe=unsafe)  # before data that may take a while
-    data = _as_data(x, y, class_names, limit)
-    timings["load_data"] = time.perf_counter() - t0
+        checks.check_model_path(model, unsafe=unsafe)
+        inputs.append(os.fspath(model))
+    if isinstance(x, (str, os.PathLike)):
+        check_spec(x)
+        if not is_builtin(x):
+            inputs.append(os.fspath(x))
 
     t = time.perf_counter()
     if isinstance(model, (str, os.PathLike)):
@@ -209,15 +219,27 @@ def generate(
         model_path, keras_model = None, model
     timings["load_model"] = time.perf_counter() - t
     info = checks.check_model(keras_model)
-    names = checks.check_against_model(data, info.n_classes)
-    plan, resize_note = checks.plan_input(keras_model, data)
+    conv_layers, conv_notes = checks.choose_layers(keras_model, layers)  # --layers: before data
+
+    t = time.perf_counter()
+    data = _as_data(x, y, class_names, limit)
+    timings["load_data"] = time.perf_counter() - t
+    names = checks.check_against_model(data, info)
+    plan, resize_note, data = checks.plan_input(keras_model, data)
     if resize_note:
         notes.append(resize_note)
-    conv_layers, conv_notes = checks.choose_layers(keras_model, layers)
     notes.extend(conv_notes)
     kernels, all_kernels, kernel_note = checks.kernels(keras_model)
     if kernel_note:
         notes.append(kernel_note)
+    unreadable = {name: missing_glyphs(name) for name in names}
+    unreadable = {name: chars for name, chars in unreadable.items() if chars}
+    if unreadable:
+        shown = "; ".join(f"{name!r} ({chars})" for name, chars in list(unreadable.items())[:5])
+        notes.append(
+            f"No font on this machine can draw some characters of {len(unreadable)} class "
+            f"name(s), which show as boxes in the figures (the page's text has them): {shown}."
+        )
 
     # The one pass: predictions, plus whatever the sections' accumulators collect.
     t = time.perf_counter()
@@ -321,7 +343,7 @@ def generate(
     t = time.perf_counter()
     if figures:
         steps = [s for s in sections if s.draw is not None]
-        with progress.task("drawing figures", len(steps)) as update:
+        with progress.task("drawing figures", len(steps)) as update, user_text_fonts():
             for done, section in enumerate(steps, start=1):
                 assert section.draw is not None
                 section.draw(result, ctx, canvas)
@@ -332,5 +354,11 @@ def generate(
     timings["figures"] = time.perf_counter() - t
     notes.extend(canvas.notes)
     result.figures = canvas.records
+    result.files = sorted([*canvas.files, "index.html", "report.json"])
     timings["total"] = time.perf_counter() - t0
-    return Report(result=result, figures=canvas.files, sections=sections)
+    from explainer.live.report import section_html
+
+    live = section_html(keras_model, data.x, data.y, names) if figures else ""
+    return Report(
+        result=result, figures=canvas.files, sections=sections, inputs=tuple(inputs), live=live
+    )

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from explainer import environment
-from explainer.report.errors import EXIT_BAD_INPUT, ReportError
+from explainer.report.api import MAX_LAYERS, MAX_SAMPLES
+from explainer.report.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    ReportError,
+)
 from explainer.report.progress import Progress
 from explainer.report.quiet import quiet_stderr
 from explainer.report.render import pct
+
+if TYPE_CHECKING:
+    from explainer.report.api import Report
 
 __all__ = ["OneLineParser", "add_parser", "main", "run"]
 
@@ -46,13 +58,24 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("model", metavar="MODEL", help="a .keras file (Keras 3) or a .h5 file")
     parser.add_argument("--data", required=True, metavar="DATA", help="labelled images (below)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write")
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder to write: new, empty, or an earlier report of this tool (which is replaced)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a folder that holds other files, beside them: an earlier report's files "
+        "are replaced, no other file is ever deleted or overwritten",
+    )
     parser.add_argument(
         "--layers",
         nargs="+",
         metavar="NAME",
         help="layers for feature maps, base/layer inside a nested model (default: the last "
-        "convolution at each resolution)",
+        f"convolution at each resolution; at most {MAX_LAYERS})",
     )
     parser.add_argument("--limit", type=int, metavar="N", help="use only the first N images")
     parser.add_argument(
@@ -60,7 +83,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=int,
         default=2,
         metavar="K",
-        help="images whose feature maps are drawn (default 2: a correct one and a mistake)",
+        help="images whose feature maps are drawn (default 2: a correct one and a mistake; "
+        f"at most {MAX_SAMPLES})",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument(
@@ -75,14 +99,59 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that clean-up code runs."""
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """SIGINT and SIGTERM raise (once: a second one during the clean-up is ignored)."""
+
+    def stop(signum: int, frame: Any) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
+
+    try:
+        old = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: leave the process's handlers alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _is_saved(report: Report, out: str) -> bool:
+    """Whether ``out`` holds exactly this report (its report.json)."""
+    try:
+        on_disk = json.loads((Path(out).expanduser() / "report.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(on_disk == report.to_json())
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run ``explainer report`` from parsed arguments; return the exit status."""
-    from explainer.report.api import check_out_dir, generate
+    """Run ``explainer report`` from parsed arguments; return the exit status.
+
+    Every check that needs no computation comes first: the options, ``--out`` (can it be
+    written, may it be replaced), the model file and the data spec. Ctrl-C (status 130) and
+    SIGTERM (143) stop the run with one line; nothing half-written is left.
+    """
+    from explainer.report.api import check_options, generate
+    from explainer.report.data import is_builtin
+    from explainer.report.output import check_out
 
     environment.configure()
-    with quiet_stderr(enabled=not getattr(args, "verbose", False)) as err:
+    saved = False
+    report: Report | None = None
+    with _signals_raise(), quiet_stderr(enabled=not getattr(args, "verbose", False)) as err:
         try:
-            check_out_dir(Path(args.out).expanduser())
+            check_options(limit=args.limit, samples=args.samples, layers=args.layers)
+            inputs = [args.model] + ([] if is_builtin(args.data) else [args.data])
+            check_out(args.out, force=args.force, keep=inputs)
             report = generate(
                 args.model,
                 args.data,
@@ -92,10 +161,25 @@ def run(args: argparse.Namespace) -> int:
                 unsafe=args.unsafe,
                 progress=Progress.for_stderr(args.quiet, stream=err),
             )
-            report.save(args.out)
+            report.save(args.out, force=args.force)
+            saved = True
         except ReportError as exc:
             print(f"explainer report: error: {exc}", file=err)
             return EXIT_BAD_INPUT
+        except (KeyboardInterrupt, Terminated) as exc:
+            what, status = (
+                ("interrupted", EXIT_INTERRUPTED)
+                if isinstance(exc, KeyboardInterrupt)
+                else ("terminated", EXIT_TERMINATED)
+            )
+            # A signal held off during the swap arrives just after it: the report is complete.
+            saved = saved or (report is not None and _is_saved(report, args.out))
+            done = (
+                f"the report in {args.out} is complete" if saved else f"{args.out} was not changed"
+            )
+            print(f"explainer report: {what}; {done}", file=err)
+            return status
+    assert report is not None
     if not args.quiet:
         index = Path(args.out).expanduser() / "index.html"
         print(f"accuracy {pct(report.accuracy)} on {report.result.data.n:,} images; {index}")

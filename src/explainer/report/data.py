@@ -25,7 +25,16 @@ import numpy as np
 
 from explainer.report.errors import ReportError
 
-__all__ = ["IMAGE_SUFFIXES", "ImageFiles", "ReportData", "load_data", "release"]
+__all__ = [
+    "BUILTIN",
+    "IMAGE_SUFFIXES",
+    "ImageFiles",
+    "ReportData",
+    "check_spec",
+    "is_builtin",
+    "load_data",
+    "release",
+]
 
 _COMPRESSED_IN_MEMORY = 64 * 2**20
 """Compressed ``.npz`` members larger than this are unpacked to a temporary file and mapped."""
@@ -54,14 +63,17 @@ class ImageFiles:
         *,
         resized: bool = False,
         sizes_seen: Sequence[tuple[int, int]] = (),
+        counts: dict[tuple[int, int], int] | None = None,
     ) -> None:
         self.paths = list(paths)
         self.size = (int(size[0]), int(size[1]))
         self.channels = int(channels)
         self.resized = resized
-        """Whether some files (of those sampled) are not of ``size`` and get resized."""
+        """Whether some files are not of ``size`` and get resized."""
         self.sizes_seen = tuple(sizes_seen) or (self.size,)
-        """The distinct (height, width) of a sample of the files, to say what resizing does."""
+        """The distinct (height, width) of the files, most common first."""
+        self.counts = dict(counts or {})
+        """How many files have each size (from their headers)."""
         self.dtype = np.dtype(np.uint8)
 
     @property
@@ -79,7 +91,12 @@ class ImageFiles:
         """The same files, decoded at the model's input size and number of channels."""
         resized = any(seen != (height, width) for seen in self.sizes_seen)
         return ImageFiles(
-            self.paths, (height, width), channels, resized=resized, sizes_seen=self.sizes_seen
+            self.paths,
+            (height, width),
+            channels,
+            resized=resized,
+            sizes_seen=self.sizes_seen,
+            counts=self.counts,
         )
 
     def _decode(self, path: Path) -> np.ndarray:
@@ -287,19 +304,24 @@ def _open_image_folder(path: Path) -> ReportData:
             f"{path} has class sub-folders ({', '.join(c.name for c in classes[:5])}) but no "
             f"images in them (expected {', '.join(IMAGE_SUFFIXES)} files)"
         )
-    # The size of a sample of files (headers only: cheap), to say whether images get resized.
-    seen: dict[tuple[int, int], None] = {}
+    # The size of every file, from its header only (cheap: no pixel is decoded), so that one
+    # odd image among thousands still gets its resize note.
+    seen: dict[tuple[int, int], int] = {}
     channels = 3
-    for k, i in enumerate(sorted({round(j) for j in np.linspace(0, len(files) - 1, 50)})):
+    for k, file in enumerate(files):
         try:
-            with Image.open(files[i]) as img:
-                seen[(img.size[1], img.size[0])] = None
+            with Image.open(file) as img:
+                size = (img.size[1], img.size[0])
+                seen[size] = seen.get(size, 0) + 1
                 if k == 0:
                     channels = 1 if img.mode in ("1", "L", "I", "I;16", "F") else 3
         except (OSError, UnidentifiedImageError) as exc:
-            raise ReportError(f"cannot read image {files[i]} ({exc})") from exc
-    first = next(iter(seen))
-    images = ImageFiles(files, first, channels, resized=len(seen) > 1, sizes_seen=list(seen))
+            raise ReportError(f"cannot read image {file} ({exc})") from exc
+    first = max(seen, key=lambda size: seen[size])  # the most common size
+    by_count = sorted(seen, key=lambda size: -seen[size])
+    images = ImageFiles(
+        files, first, channels, resized=len(seen) > 1, sizes_seen=by_count, counts=seen
+    )
     return ReportData(
         name=path.name,
         x=images,  # type: ignore[arg-type]
@@ -307,6 +329,23 @@ def _open_image_folder(path: Path) -> ReportData:
         class_names=tuple(c.name for c in classes),
         source=f"{path} ({len(classes)} class folders of images)",
     )
+
+
+BUILTIN = ("mnist", "cifar10")
+"""Data set names ``DATA`` may be: their test split."""
+
+
+def is_builtin(spec: str | os.PathLike[str]) -> bool:
+    """Whether ``spec`` names a data set of the book rather than a path."""
+    return isinstance(spec, str) and spec.lower() in BUILTIN
+
+
+def check_spec(spec: str | os.PathLike[str]) -> None:
+    """What can be said about ``DATA`` without reading it: a known name or an existing path."""
+    if is_builtin(spec):
+        return
+    if not Path(os.fspath(spec)).expanduser().exists():
+        raise ReportError(f"data {os.fspath(spec)} not found: {_DATA_HELP}")
 
 
 def load_data(spec: str | os.PathLike[str], *, limit: int | None = None) -> ReportData:
@@ -320,18 +359,17 @@ def load_data(spec: str | os.PathLike[str], *, limit: int | None = None) -> Repo
     from explainer import datasets
 
     text = os.fspath(spec)
-    builtin = {"mnist": datasets.load_mnist, "cifar10": datasets.load_cifar10}
-    if text.lower() in builtin:
+    if is_builtin(text):
         try:
-            image_data = builtin[text.lower()]()
+            split = datasets.load_split(text.lower(), "test")  # the training set is not read
         except datasets.DataError as exc:
             raise ReportError(str(exc)) from exc
         data = ReportData(
-            name=image_data.name,
-            x=image_data.x_test,
-            y=image_data.y_test,
-            class_names=image_data.class_names,
-            source=f"{image_data.name} test split (explainer.datasets)",
+            name=split.name,
+            x=split.x,
+            y=split.y,
+            class_names=split.class_names,
+            source=f"{split.name} test split (explainer.datasets)",
         )
     else:
         path = Path(text).expanduser()
@@ -348,6 +386,7 @@ def load_data(spec: str | os.PathLike[str], *, limit: int | None = None) -> Repo
                     data.x.channels,
                     resized=data.x.resized,
                     sizes_seen=data.x.sizes_seen,
+                    counts=data.x.counts,
                 )
                 data.y = data.y[:limit]
             check_data(data)

@@ -112,9 +112,17 @@ class _Images:
         return self.ctx.images([int(index)])[0]
 
 
-def plain(text: str) -> str:
-    """``text`` shown literally by matplotlib: a ``$`` in a class name starts no formula."""
-    return str(text).replace("$", r"\$")
+def plain(text: str, limit: int | None = None) -> str:
+    """A user's string (a class name) for a figure: drawn literally (a ``$`` starts no
+    formula) and elided past ``limit`` characters (default
+    :data:`~explainer.plot.text.ELIDE_AT`); the page shows it in full."""
+    from explainer.plot.text import ELIDE_AT, label
+
+    return label(text, ELIDE_AT if limit is None else limit)
+
+
+def _names(ctx: Context) -> list[str]:
+    return [plain(name) for name in ctx.class_names]
 
 
 # --- One function per section ---------------------------------------------------------------
@@ -124,7 +132,7 @@ def draw_accuracy(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
     """The confusion matrix with the most confident example per cell (templates chapter)."""
     from explainer import plot
 
-    names = ctx.class_names
+    names = _names(ctx)
     file = None
     if len(names) > MAX_CONFUSION_CLASSES:
         canvas.notes.append(
@@ -140,7 +148,7 @@ def draw_accuracy(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
                 ctx.pred,
                 ctx.proba[np.arange(len(ctx.pred)), ctx.pred],
                 _Images(ctx),  # type: ignore[arg-type]
-                class_names=list(names),
+                class_names=names,
                 n_classes=len(names),
             )
             alt = (
@@ -157,6 +165,11 @@ def draw_mistakes(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
     from explainer import plot
 
     wrong = np.array([m.index for m in result.mistakes], dtype=np.int64)
+    names = _names(ctx)
+    # A tile is 0.75 in wide, room for about 12 characters: longer names get wider tiles
+    # (five to a row), so that neighbouring labels never overlap.
+    longest = max(len(name.replace("\\$", "$")) for name in names) + 2  # "→ "
+    ncols, tile_size = (10, 0.75) if longest <= 12 else (5, round(0.065 * longest, 2))
     file = None
     if ctx.plan.image_shape is not None and len(wrong):
         with canvas.section("the mistakes grid"):
@@ -166,8 +179,9 @@ def draw_mistakes(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
                 ctx.proba[wrong],
                 indices=np.arange(len(wrong)),
                 n=len(wrong),
-                class_names=list(ctx.class_names),
-                ncols=10,
+                class_names=names,
+                ncols=ncols,
+                tile_size=tile_size,
                 suptitle=(
                     f"The {len(wrong)} most confident mistakes: true class, predicted "
                     f"class and its probability"
@@ -190,7 +204,7 @@ def draw_conv(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
     """Filters and feature maps of the chosen convolutions (filters chapter)."""
     from explainer import plot, probe
 
-    names, y, pred = ctx.class_names, ctx.y, ctx.pred
+    names, y, pred = _names(ctx), ctx.y, ctx.pred
     maps: dict[str, np.ndarray] = {}
     if ctx.conv_layers and ctx.samples:
         with canvas.section("the feature maps"), warnings.catch_warnings():
@@ -271,7 +285,7 @@ def draw_templates(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
     kernel = probe.layer_weights(ctx.model, tpl.layer).kernel
     kernel, tpl.capped = _tile_cap(kernel, axis=1)
     with canvas.section(f"the templates of {tpl.layer}"):
-        unit_names = list(ctx.class_names) if kernel.shape[1] == len(ctx.class_names) else None
+        unit_names = _names(ctx) if kernel.shape[1] == len(ctx.class_names) else None
         grid = plot.template_grid(
             kernel,
             ctx.plan.image_shape,

@@ -6,6 +6,7 @@ Everything here runs before anything is written: a model that cannot be used bec
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import warnings
@@ -148,10 +149,11 @@ def _square_image(n: int) -> tuple[int, int, int] | None:
     return None
 
 
-def plan_input(model: keras.Model, data: ReportData) -> tuple[InputPlan, str | None]:
+def plan_input(model: keras.Model, data: ReportData) -> tuple[InputPlan, str | None, ReportData]:
     """Match the data's per-sample shape to the model's input, or refuse.
 
-    Image files are decoded at the model's input size (and channels): then a note says so.
+    Image files are decoded at the model's input size (and channels): then a note says so, and
+    the data returned is a copy that reads them at that size (``data`` itself is not changed).
     """
     spec = model.inputs[0]
     wanted = tuple(spec.shape[1:])
@@ -163,13 +165,19 @@ def plan_input(model: keras.Model, data: ReportData) -> tuple[InputPlan, str | N
                 f"{shape_text(wanted)}, not (height, width, 1 or 3)"
             )
         h, w, c = (int(d) for d in wanted)
-        data.x = data.x.with_size(h, w, c)
+        data = dataclasses.replace(data, x=data.x.with_size(h, w, c))
         if data.x.resized:
-            seen = ", ".join(f"{a} × {b}" for a, b in data.x.sizes_seen[:5])
+            counts = data.x.counts or dict.fromkeys(data.x.sizes_seen, 0)
+            other = [size for size in data.x.sizes_seen if size != (h, w)]
+            n_other = sum(counts.get(size, 0) for size in other)
+            seen = ", ".join(
+                (f"{counts[(a, b)]:,} at " if counts.get((a, b)) else "") + f"{a} × {b}"
+                for a, b in other[:5]
+            ) + (f" and {len(other) - 5} more sizes" if len(other) > 5 else "")
+            how_many = f"{n_other:,} of the {len(data.x):,} images" if n_other else "Images"
             note = (
-                f"The images were resized to the model's input size {h} × {w} "
-                f"({'grey' if c == 1 else 'RGB'}) when read; sizes in the folder include "
-                f"{seen}."
+                f"{how_many} were resized to the model's input size {h} × {w} "
+                f"({'grey' if c == 1 else 'RGB'}) when read (height × width): {seen}."
             )
     sample = tuple(int(d) for d in data.x.shape[1:])
     mismatch = ReportError(
@@ -211,7 +219,7 @@ def plan_input(model: keras.Model, data: ReportData) -> tuple[InputPlan, str | N
     dtype = str(getattr(spec, "dtype", "float32"))
     if dtype not in ("float16", "float32", "float64"):
         dtype = "float32"
-    return InputPlan(model_shape, reshape, image, dtype), note  # type: ignore[arg-type]
+    return InputPlan(model_shape, reshape, image, dtype), note, data  # type: ignore[arg-type]
 
 
 def shape_text(shape: Sequence[int | None]) -> str:
@@ -226,6 +234,8 @@ class ModelInfo:
     """Classes shown: 2 for a binary classifier with one sigmoid output."""
     binary: bool = False
     """One output unit read as P(class 1), thresholded at 0.5."""
+    linear: bool = False
+    """The output layer has no activation (a logit, or a regression model's value)."""
 
 
 def check_model(model: keras.Model) -> ModelInfo:
@@ -259,12 +269,35 @@ def check_model(model: keras.Model) -> ModelInfo:
                 f"the model is broken (diverged training?)"
             )
     if int(out_shape[1]) == 1:
-        return ModelInfo(n_classes=2, binary=True)
+        return ModelInfo(n_classes=2, binary=True, linear=_linear_output(model))
     return ModelInfo(n_classes=int(out_shape[1]))
 
 
-def check_against_model(data: ReportData, n_classes: int) -> tuple[str, ...]:
+def _linear_output(model: keras.Model) -> bool:
+    """Whether the layer making the model's output has a linear (or no) activation."""
+    try:
+        layer = model.outputs[0]._keras_history[0]
+    except (AttributeError, IndexError, TypeError):
+        layer = model.layers[-1] if model.layers else None
+    activation = getattr(layer, "activation", None)
+    return activation is None or getattr(activation, "__name__", "") == "linear"
+
+
+def check_against_model(data: ReportData, info: ModelInfo) -> tuple[str, ...]:
+    """The class names, once the labels and names are known to fit the model's outputs."""
+    n_classes = info.n_classes
     top = int(data.y.max())
+    if info.binary and top >= 2:
+        kind = (
+            "a single linear unit is what a regression model outputs"
+            if info.linear
+            else "a single unit is read as a binary classifier"
+        )
+        raise ReportError(
+            f"{data.name}: label {top}, but the model has one output unit and {kind}, not "
+            f"one score per class: it is not a classifier of {top + 1} classes (the report "
+            f"needs one output per class, or one unit for labels 0 and 1)"
+        )
     if top >= n_classes:
         raise ReportError(
             f"{data.name}: label {top} is out of range for a model with {n_classes} outputs "
@@ -419,12 +452,8 @@ def choose_layers(model: keras.Model, names: Sequence[str] | None) -> tuple[list
         for name in names:
             try:
                 layer = probe.find_layer(model, name)
-            except ValueError as exc:
-                listing = ", ".join(layer.name for layer in model.layers)
-                raise ReportError(
-                    f"--layers: {exc} (layers: {listing}; reach into a nested model with "
-                    f"base/layer)"
-                ) from exc
+            except ValueError as exc:  # its message lists the layers
+                raise ReportError(f"--layers: {exc}") from exc
             if _map_side(layer) is None:
                 rank = len(layer.output.shape)
                 raise ReportError(

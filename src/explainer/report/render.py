@@ -2,7 +2,8 @@
 
 Autoescape is on for every template, so a class name, file name or layer name can never become
 markup; the only unescaped value is the package's own CSS file. The page makes no web request:
-inline CSS, local (or inlined) PNGs, no script.
+inline CSS, local (or inlined) PNGs; the only script is the live widget's, inline
+(:mod:`explainer.live.report`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ __all__ = ["css", "data_uri", "environment", "pct", "render_html"]
 
 
 def pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.2f} %"
+    """A share with two decimals; an uncertain one never shows as 100.00 % (or 0.00 %)."""
+    if value is None:
+        return "—"
+    value = float(value)
+    for digits in range(2, 9):
+        shown = round(100 * value, digits)
+        if (value < 1 and shown >= 100) or (value > 0 and shown <= 0):
+            continue
+        return f"{100 * value:.{digits}f} %"
+    return f"{100 * value:.8f} %"
 
 
 def _num(value: int) -> str:
@@ -62,8 +72,15 @@ def render_html(
     *,
     sections: Sequence[Any] | None = None,
     src: Callable[[str], str] | None = None,
+    live: str = "",
+    link_json: bool = True,
 ) -> str:
-    """The report page from report.json (a dict); ``src`` maps a figure file to its ``src``."""
+    """The report page from report.json (a dict); ``src`` maps a figure file to its ``src``.
+
+    ``link_json`` links report.json, which sits beside the page once saved; a page shown
+    inline (a notebook) has no file beside it to link. Sections with nothing to show for this
+    model (:attr:`Section.shown`) are left off the page and its contents.
+    """
     from explainer.report.sections import SECTIONS
 
     alts = {record["file"]: record["alt"] for record in report.get("figures", [])}
@@ -75,7 +92,8 @@ def render_html(
     template = environment().get_template("report.html.j2")
     return template.render(
         r=report,
-        sections=SECTIONS if sections is None else sections,
+        sections=[s for s in (SECTIONS if sections is None else sections) if s.shows(report)],
+        link_json=link_json,
         css=css(),
         src=src or (lambda file: file),
         alt_of=lambda file: alts.get(file, ""),
@@ -83,4 +101,5 @@ def render_html(
         label=label,
         max_tiles=MAX_TILES,
         max_confusion=MAX_CONFUSION_CLASSES,
+        live=live,
     )

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from explainer.report.output import GENERATOR
+
 __all__ = [
     "Averages",
     "ClassRow",
@@ -222,7 +224,8 @@ class WhereImage(JsonData):
 @dataclass
 class WhereResult(JsonData):
     methods: list[str]
-    """The chapter's two most faithful methods (``explainer.attribution.REPORT_METHODS``)."""
+    """The methods that beat every model-free control in the chapter's deletion and insertion
+    tests (``explainer.attribution.REPORT_METHODS``)."""
     baseline: list[float]
     """"No information" in the model's input units: the data's median per channel."""
     score: str
@@ -253,6 +256,9 @@ class UnitsLayer(JsonData):
     """Channels drawn (at most ``MAX_UNIT_CHANNELS``)."""
     inactive: int = 0
     """Channels that never rose above zero on the data."""
+    ranked_on: str | None = None
+    """The layer whose output ranks the channels: what the network passes on from ``layer``
+    (after its batch normalisation and activation, :func:`explainer.probe.passed_on`)."""
     top_indices: list[list[int]] = field(default_factory=list)
     """For each drawn channel, the data indices of its top images, best first."""
     top_values: list[list[float]] = field(default_factory=list)
@@ -305,3 +311,12 @@ class ReportResult(JsonData):
     """Section → its single figure (``confusion``, ``mistakes``, ``weights``)."""
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    """Every file the report's folder holds (paths in it, report.json included): what a later
+    run may replace, and nothing else."""
+    generator: str = GENERATOR
+    """Always ``"explainer report"``: marks the folder as this tool's report."""
+
+    def to_json(self) -> dict[str, Any]:
+        data = to_json(self)
+        return {"generator": data.pop("generator"), **data}

@@ -15,7 +15,7 @@ they have no ``compute``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,13 +56,18 @@ class Section:
     """Fills ``result.<key>``; gets the section's accumulator's ``finish()`` (or ``None``)."""
     accumulator: Callable[[PassSetup], Accumulator | None] | None = None
     """Makes an accumulator for the streaming pass (e.g. a running top-k of activations)."""
+    shown: Callable[[Mapping[str, Any]], bool] | None = None
+    """Whether the page shows the section, from report.json (default: always)."""
+
+    def shows(self, report: Mapping[str, Any]) -> bool:
+        return self.shown is None or bool(self.shown(report))
 
     @property
     def template(self) -> str:
         return f"sections/{self.key}.html.j2"
 
 
-SECTIONS: list[Section] = [
+SECTIONS: tuple[Section, ...] = (
     Section("model", "Model card"),
     Section("accuracy", "Accuracy", draw=figures.draw_accuracy),
     Section("mistakes", "Most confident mistakes", draw=figures.draw_mistakes),
@@ -75,7 +80,13 @@ SECTIONS: list[Section] = [
         compute=units.compute_units,
         accumulator=units.units_accumulator,
     ),
-    Section("templates", "Weights as templates", draw=figures.draw_templates),
+    Section(
+        "templates",
+        "Weights as templates",
+        draw=figures.draw_templates,
+        shown=lambda r: r.get("templates") is not None,  # only a first Dense layer on the image
+    ),
     Section("weights", "Weight histograms", draw=figures.draw_weights),
-]
-"""The page's sections in order. Add a new one here (before ``weights``, say)."""
+)
+"""The page's sections in order (a tuple: one registry, changed only here). Add a new one
+here (before ``weights``, say); ``generate(sections=...)`` takes another sequence."""

@@ -5,6 +5,11 @@ convolution a :class:`explainer.units.TopActivations` keeps, per channel, the ``
 maximum activation is highest and where that maximum sits (``C × k`` numbers, flat in N). After
 the pass only those winning images are read back from the data, by index, to cut the patches
 the unit can see (its receptive field, :func:`explainer.units.receptive_field`).
+
+The activation ranked is the one the network passes on (:func:`explainer.probe.passed_on`):
+for ``Conv2D → BatchNormalization → ReLU`` the ReLU's output, not the convolution's raw one
+(a negative BN scale would invert the raw ranking, and a raw value below zero may still be
+passed on). Same positions, so the same receptive field.
 """
 
 from __future__ import annotations
@@ -41,18 +46,26 @@ MAX_UNIT_CHANNELS = 16
 class UnitsAccumulator:
     """A running top-k per channel of each chosen convolution, fed by the one pass."""
 
-    def __init__(self, layers: list[str], channels_first: set[str], k: int = TOP_K) -> None:
+    def __init__(
+        self,
+        layers: list[str],
+        channels_first: set[str],
+        k: int = TOP_K,
+        ranked: dict[str, str] | None = None,
+    ) -> None:
         from explainer.units import TopActivations
 
-        self.layers = list(layers)
+        self.ranked = {name: (ranked or {}).get(name, name) for name in layers}
+        """Convolution path → the path of the layer whose output ranks its channels."""
+        self.layers = list(dict.fromkeys(self.ranked.values()))
         self.channels_first = channels_first
-        self.tops = {name: TopActivations(k, layer=name) for name in self.layers}
+        self.tops = {name: TopActivations(k, layer=name) for name in layers}
         self.seconds = 0.0
 
     def update(self, batch: Batch) -> None:
         t0 = time.perf_counter()
         for name, top in self.tops.items():
-            a = batch.activations[name]
+            a = batch.activations[self.ranked[name]]
             if name in self.channels_first:
                 a = np.moveaxis(a, 1, -1)
             top.update(a, batch.start)
@@ -73,7 +86,8 @@ def units_accumulator(setup: PassSetup) -> UnitsAccumulator | None:
         for p in setup.conv_layers
         if getattr(probe.find_layer(setup.model, p), "data_format", "") == "channels_first"
     }
-    return UnitsAccumulator(setup.conv_layers, first)
+    ranked = {p: probe.passed_on(setup.model, p) for p in setup.conv_layers}
+    return UnitsAccumulator(setup.conv_layers, first, ranked=ranked)
 
 
 def layer_field(model: Any, path: str) -> ReceptiveField:
@@ -99,6 +113,7 @@ def compute_units(ctx: Context, accumulated: dict[str, TopExamples] | None) -> U
     for path, top in accumulated.items():
         layer = probe.find_layer(ctx.model, path)
         entry = UnitsLayer(layer=path, type=type(layer).__name__, channels=top.n_channels, k=top.k)
+        entry.ranked_on = probe.passed_on(ctx.model, path)
         out.images = top.count
         try:
             rf = layer_field(ctx.model, path)

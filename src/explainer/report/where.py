@@ -1,10 +1,13 @@
 """Section "Where the model looks": attribution maps of the images the report shows.
 
-The two methods that the chapter "Where the network looks" measured as the most faithful by
-its deletion test (:data:`explainer.attribution.REPORT_METHODS`: integrated gradients and
-occlusion), computed only for the report's sample images and a few of its most confident
-mistakes, for the predicted class and, for a mistake, the true class. Cost: a few dozen
-gradient and a few hundred forward passes per map, whatever the size of the data.
+The methods that beat every model-free control (the image, its edges, a random order) in the
+deletion and insertion tests of the chapter "Where the network looks", on both canvases and
+both of the book's networks (:data:`explainer.attribution.REPORT_METHODS`: integrated
+gradients and occlusion; the chapter asserts it), computed only for the report's sample images
+and a few of its most confident mistakes, for the predicted class and, for a mistake, the true
+class. The score attributed is :func:`explainer.attribution.score_model`'s (a one-unit sigmoid
+model by its logit). Cost: a few dozen gradient and a few hundred forward passes per map,
+whatever the size of the data.
 """
 
 from __future__ import annotations
@@ -20,8 +23,6 @@ from explainer.report.compute import Context
 from explainer.report.result import ReportResult, WhereImage, WhereResult
 
 if TYPE_CHECKING:
-    import keras
-
     from explainer.report.figures import Canvas
 
 __all__ = ["BASELINE_IMAGES", "MAX_CORRECT", "MAX_MISTAKES", "compute_where", "draw_where"]
@@ -32,44 +33,6 @@ MAX_MISTAKES = 3
 """Most confident mistakes drawn (each twice: predicted and true class)."""
 BASELINE_IMAGES = 64
 """Images (spread over the data) whose median per channel is the baseline."""
-
-
-def _is_sigmoid(activation: Any) -> bool:
-    import keras
-
-    return activation is keras.activations.sigmoid or (
-        getattr(activation, "__name__", "") == "sigmoid"
-    )
-
-
-def binary_scores(model: keras.Model) -> tuple[keras.Model, str]:
-    """A two-output model ``[-z, z]`` for a one-unit classifier, and what ``z`` is.
-
-    ``z`` is the logit of class 1 when the final layer's sigmoid can be taken off (a layer with
-    ``activation="sigmoid"`` or a separate sigmoid ``Activation``), else the raw output. The
-    score of class 0 is then ``-z``: the evidence against class 1 (for the sigmoid,
-    ``log p0 / p1``), so both classes are attributed like the logits of a softmax model. The
-    final layer is copied with its weights, so the model itself is not changed.
-    """
-    import keras
-
-    final = model.outputs[0]._keras_history[0]
-    z = None
-    what = "the model's single output (its sign flipped for class 0)"
-    if isinstance(final, keras.layers.Activation) and _is_sigmoid(final.activation):
-        z = final.input
-    elif isinstance(final, keras.layers.Layer) and _is_sigmoid(getattr(final, "activation", None)):
-        config = {**final.get_config(), "activation": "linear", "name": f"{final.name}_logit"}
-        linear = type(final).from_config(config)
-        linear(final.input)
-        linear.set_weights(final.get_weights())
-        z = linear(final.input)
-    if z is None:
-        z = model.outputs[0]
-    else:
-        what = "the logit of the sigmoid output (negated for class 0)"
-    both = keras.layers.Concatenate(name="two_scores")([keras.ops.negative(z), z])
-    return keras.Model(model.inputs[0], both, name=f"{model.name}_two_scores"), what
 
 
 def _baseline(ctx: Context) -> np.ndarray:
@@ -129,10 +92,7 @@ def compute_where(ctx: Context, accumulated: Any = None) -> WhereResult:
         result.skipped = "there are no sample images to explain (--samples 0, no mistakes)"
         return result
     model = ctx.model
-    if ctx.info.binary:
-        model, result.score = binary_scores(ctx.model)
-    else:
-        result.score = "the class score before the softmax (the logit)"
+    result.score = attribution.describe_scores(model)
     baseline = _baseline(ctx)
     result.baseline = baseline.tolist()
     for group, entries in (("correct", result.correct), ("mistakes", result.mistakes)):
@@ -151,8 +111,17 @@ def compute_where(ctx: Context, accumulated: Any = None) -> WhereResult:
 def _title(ctx: Context, entry: WhereImage, k: int) -> str:
     from explainer.report.figures import plain
 
-    name = plain(ctx.class_names[entry.targets[k]])
-    return f"#{entry.index}\n{name[:14]}\np = {entry.probabilities[k]:.2g}"
+    name = plain(ctx.class_names[entry.targets[k]], 14)
+    return f"#{entry.index}\n{name}\np = {entry.probabilities[k]:.2g}"
+
+
+def _methods(methods: list[str]) -> str:
+    """The methods' labels from the registry, as a phrase: "Integrated gradients and occlusion"."""
+    from explainer.attribution import REGISTRY
+
+    labels = [REGISTRY[m].label for m in methods]
+    text = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return text[:1].upper() + text[1:]
 
 
 def draw_where(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
@@ -182,7 +151,7 @@ def draw_where(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
                 if len(rows) == 1
                 else (f"{len(rows)} correctly classified images")
             )
-            alt = f"Integrated gradients and occlusion maps of {what}"
+            alt = f"{_methods(where.methods)} maps of {what}"
         else:
             what = (
                 "most confident mistake"
@@ -190,7 +159,7 @@ def draw_where(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
                 else (f"{len(entries)} most confident mistakes")
             )
             alt = (
-                f"Integrated gradients and occlusion maps of the {what}, "
+                f"{_methods(where.methods)} maps of the {what}, "
                 f"for the predicted class and for the true class"
             )
         with canvas.section(f"the attribution maps ({group})"):
@@ -198,7 +167,8 @@ def draw_where(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
 
             # As wide as its columns (the plot's default is the book's page width).
             width = max(3.6, 1.25 * len(rows) + 1.9)
-            fig = plt.figure(figsize=(width, 3 * 1.25 * 1.12 + 1.0), layout="constrained")
+            height = (1 + len(where.methods)) * 1.25 * 1.12 + 1.0
+            fig = plt.figure(figsize=(width, height), layout="constrained")
             grid = plot.attribution_grid(
                 ctx.images(rows),
                 {m: maps[m] for m in where.methods},

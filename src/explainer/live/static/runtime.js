@@ -33,6 +33,14 @@ function decodeHalf(b64) {
   return out;
 }
 
+/** An int8 kernel with one scale per output unit (its last axis) as float32. */
+function dequantise(b64, scale) {
+  const q = new Int8Array(decodeBytes(b64).buffer);
+  const out = new Float32Array(q.length);
+  for (let i = 0; i < q.length; i++) out[i] = q[i] * scale[i % scale.length];
+  return out;
+}
+
 /** Uint8Array from base64 (the test images shipped with a widget). */
 function decodeBytes(b64) {
   if (typeof atob !== "function") return new Uint8Array(Buffer.from(b64, "base64"));
@@ -40,6 +48,17 @@ function decodeBytes(b64) {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
+}
+
+/**
+ * A layer's weights as float32: kernels and biases may be stored as float16, or kernels as
+ * int8 with one scale per output unit; scales and shifts are always float32.
+ */
+function weights(spec, L, key) {
+  if (typeof L[key] !== "string") return Float32Array.from(L[key]);
+  if (spec.dtype === "int8" && key === "kernel") return dequantise(L.kernel, decode(L.kernel_scale));
+  const half = spec.dtype === "float16" && (key === "kernel" || key === "bias");
+  return half ? decodeHalf(L[key]) : decode(L[key]);
 }
 
 const size = (shape) => shape.reduce((a, b) => a * b, 1);
@@ -314,12 +333,7 @@ class Network {
     spec.layers.forEach((L, index) => {
       const outShape = L.output_shape;
       const parts = [];
-      // Kernels and biases may be stored as float16; scales and shifts are always float32.
-      const half = spec.dtype === "float16";
-      const w = (key) => {
-        if (typeof L[key] !== "string") return Float32Array.from(L[key]);
-        return half && (key === "kernel" || key === "bias") ? decodeHalf(L[key]) : decode(L[key]);
-      };
+      const w = (key) => weights(spec, L, key);
       if (L.type === "conv2d") {
         parts.push(convStep({ ...L, kernel: w("kernel"), bias: w("bias") }, shape, outShape));
       } else if (L.type === "dense") {
@@ -519,4 +533,4 @@ function mnistDigit(ink, w, h) {
   return out;
 }
 
-export { Network, decode, decodeBytes, decodeHalf, load, mnistDigit, softmax };
+export { Network, decode, decodeBytes, decodeHalf, load, mnistDigit, softmax, weights };

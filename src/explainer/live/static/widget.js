@@ -1,7 +1,7 @@
 // The book's live widgets: every element `.xl-widget` holds its data (the network's spec and
-// what the widget shows) in a <script type="application/json"> child and is built here, with
+// what the widget shows) in a JSON script element inside it and is built here, with
 // the runtime (runtime.js) that the page carries as `globalThis.ExplainerLive`. A classic
-// script, so it also works from file://. Labels: LABELS, one set per language, chosen by the
+// script, so it also works from disk (file URLs). Labels: LABELS, one set per language, chosen by the
 // page's <html lang>.
 (function () {
   "use strict";
@@ -258,7 +258,7 @@
         const box = el("div", { class: "xl-units" });
         const cells = [];
         const templates = (data.templates || []).includes(layer.name) && layer.kernel;
-        const kernel = templates && (data.spec.dtype === "float16" ? live.decodeHalf : live.decode)(layer.kernel);
+        const kernel = templates && live.weights(data.spec, layer, "kernel");
         const fits = kernel && kernel.length === H * W * n;
         for (let k = 0; k < n; k++) {
           const cell = el("div", { class: "xl-unit" });
