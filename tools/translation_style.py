@@ -180,8 +180,7 @@ def render_myst(text: str) -> Rendered:
         elif token.type in ("softbreak", "hardbreak"):
             pieces.append(" ")
             prose.append(" ")
-    warnings = ("`\\ ` is reST, shown as a backslash in Markdown",) if "\\ " in text else ()
-    return Rendered("".join(pieces), "".join(prose), warnings)
+    return Rendered("".join(pieces), "".join(prose), ())
 
 
 # ---------------------------------------------------------------------------------- checks
@@ -213,6 +212,14 @@ def message_problems(
                 "(`の\\ *中*\\ を`)"
             )
             yield "markup", f"{mark!r} shows in the page: {shown!r}", fix
+    if markdown and "\\ " in target.prose:  # outside code, where `\ ` is just text
+        at = target.prose.index("\\ ")
+        shown = target.prose[max(at - 8, 0) : at + 10]
+        yield (
+            "markup",
+            f"`\\ ` shows as a backslash in a Markdown page: {shown!r}",
+            ("drop the `\\ `: Markdown needs no space around **bold** or *emphasis*"),
+        )
     for warning in set(target.warnings) - set(source.warnings):
         yield "markup", warning, "write the markup as the English message does"
     for variant in rejected:
