@@ -107,6 +107,7 @@ def test_plain_strips_inline_markup_like_a_thumbnail_tooltip() -> None:
     assert i18n.plain(text) == "Before we look inside a net, see explainer.plot and x."
     assert i18n.plain(":ref:`the end <target>` here") == "the end here"
     assert i18n.plain("ネットワークの\\ *中*\\ をのぞく") == "ネットワークの中をのぞく"
+    assert i18n.plain(":doc:`plot_01`\\ のネットワーク") == "plot_01 のネットワーク"
 
 
 def test_raw_html_texts_are_found_and_translated_escaped() -> None:
@@ -253,6 +254,13 @@ def test_space_next_to_latin_text_and_code_is_the_house_style() -> None:
     rst = ":ref:`Go to the end <end>` to download"
     assert _rules(rst, "コード全体は :ref:`ページの最後 <end>` から") == ["spacing", "spacing"]
     assert _rules(rst, "コード全体は\\ :ref:`ページの最後 <end>`\\ から") == []
+    # Without a title of its own a link shows the linked page's title: translated, Japanese.
+    doc = "The network of :doc:`plot_01` has"
+    assert _rules(doc, ":doc:`plot_01` のネットワーク") == ["spacing"]
+    assert _rules(doc, ":doc:`plot_01`\\ のネットワーク") == []
+    ref = "see {ref}`report-out`"
+    assert _rules(ref, "（{ref}`report-out` を参照）", markdown=True) == ["spacing"]
+    assert _rules(ref, "（{ref}`report-out`を参照）", markdown=True) == []
 
 
 def test_markdown_needs_no_space_and_no_rest_escape() -> None:

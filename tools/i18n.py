@@ -265,8 +265,12 @@ _MARKUP = re.compile(r"\*\*|\*|``|\\ ")
 
 def plain(text: str) -> str:
     """Text without reST/MyST inline markup: what sphinx-gallery puts in a thumbnail tooltip."""
+    text = _ROLE.sub(r"\1", text)
+    # An escaped space after Latin text (`:doc:`x`\ の`) was there for the markup; in plain
+    # text the house style's space between Latin and Japanese takes its place.
+    text = re.sub(r"(?<=[A-Za-z0-9_])\\ ", " ", text)
     # ASCII whitespace only: a full-width space (after a run-in head, after ？) stays.
-    return re.sub(r"[ \t\r\n]+", " ", _MARKUP.sub("", _ROLE.sub(r"\1", text))).strip()
+    return re.sub(r"[ \t\r\n]+", " ", _MARKUP.sub("", text)).strip()
 
 
 def translation_memory(

@@ -98,6 +98,9 @@ class Rendered:
     warnings: tuple[str, ...]
 
 
+# What a link without a title of its own shows, as far as these rules care: the linked page's
+# or section's title, which the Japanese book shows translated.
+LINKED_TITLE = "題名"
 _TITLED = re.compile(r"^(.*?)\s*<([^<>]*)>$", re.DOTALL)
 _LINK_ROLES = {"doc", "ref", "download", "numref", "term", "any"}
 
@@ -118,7 +121,8 @@ def _role(
     shown = match.group(1) if match else text
     short = name.split(":")[-1]
     if short in _LINK_ROLES:
-        return [nodes.inline(rawtext, shown.lstrip("~"))], []
+        # Without a title of its own, a link shows its target's title: a translated title.
+        return [nodes.inline(rawtext, shown if match else LINKED_TITLE)], []
     return [nodes.literal(rawtext, shown.lstrip("~"))], []
 
 
@@ -168,7 +172,9 @@ def render_myst(text: str) -> Rendered:
     def role(m: re.Match[str]) -> str:
         match = _TITLED.match(m.group(2))
         shown = (match.group(1) if match else m.group(2)).lstrip("~")
-        return shown if m.group(1).split(":")[-1] in _LINK_ROLES else f"`{shown}`"
+        if m.group(1).split(":")[-1] in _LINK_ROLES:
+            return shown if match else LINKED_TITLE
+        return f"`{shown}`"
 
     tokens = MarkdownIt("commonmark").parseInline(_MYST_ROLE.sub(role, text))
     pieces: list[str] = []
