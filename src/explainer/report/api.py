@@ -43,7 +43,6 @@ from explainer.report.result import (
     LayerRow,
     ModelCard,
     ReportResult,
-    Templates,
     WeightStats,
 )
 from explainer.report.sections import SECTIONS, PassSetup, Section
@@ -324,7 +323,6 @@ def generate(
         confusion=counts.tolist(),
         mistakes=describe(wrong, y_true, pred, proba),
         samples=describe(picked, y_true, pred, proba),
-        templates=None if template_layer is None else Templates(layer=template_layer),
         weights=[WeightStats.of(name, k) for name, k in all_kernels.items()],
         notes=notes,
         timings=timings,
@@ -332,7 +330,8 @@ def generate(
     for section in sections:
         if section.compute is not None:
             t = time.perf_counter()
-            setattr(result, section.key, section.compute(ctx, ctx.accumulated.get(section.key)))
+            value = section.compute(ctx, ctx.accumulated.get(section.key))
+            setattr(result, section.result_field, value)
             timings[f"{section.key}_compute"] = time.perf_counter() - t
 
     canvas = Canvas()
