@@ -277,8 +277,9 @@ def _load(
     if unreadable:
         shown = "; ".join(f"{name!r} ({chars})" for name, chars in list(unreadable.items())[:5])
         run.notes.append(
-            f"No font on this machine can draw some characters of {len(unreadable)} class "
-            f"name(s), which show as boxes in the figures (the page's text has them): {shown}."
+            f"No font on this machine has some characters of {len(unreadable)} class "
+            f"name(s): the figures show them as boxes (the page keeps the names as written): "
+            f"{shown}."
         )
     return _Loaded(
         keras_model,
