@@ -444,7 +444,7 @@ def test_attribution_grid_has_a_row_per_method_and_a_column_per_image():
     assert grid.axes.shape == (3, 5)
     assert [len(v) for v in grid.overlays.values()] == [3, 3]
     assert [ax.get_title() for ax in grid.axes[0, :3]] == ["a", "b", "c"]
-    assert grid.axes[1, 0].get_ylabel() == "integrated gradients"
+    assert grid.axes[1, 0].get_ylabel() == "integrated\ngradients"
     assert all(
         o.signed and o.norm.vmin == -o.norm.vmax for o in grid.overlays["integrated_gradients"]
     )

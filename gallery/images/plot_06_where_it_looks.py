@@ -415,7 +415,7 @@ for name, err in completeness.items():
 #
 # The edge control is the reference: it never looks at the weights, so it stays at 1
 # whatever is randomised, which is what a method that fails the check looks like. The
-# figure shows the support correlation; below it, one digit's maps through the cascade.
+# figure shows the support correlation; below it, one photo's maps through the cascade.
 
 checks = {}
 sanity_images = {"mnist_cnn": 12, "cifar10_quick": 6}
@@ -435,8 +435,8 @@ for name, (data, model) in nets.items():
 
 plot.sanity_figure(
     checks,
-    image=mnist.x_test[shown["mnist_cnn"][0]],
-    example="mnist_cnn",
+    image=cifar.x_test[shown["cifar10_quick"][0]],
+    example="cifar10_quick",
     suptitle="Sanity check: how much each method's maps change as the weights are randomised",
 )
 final = {n: {s: c.final(s) for s in faithfulness.SIMILARITIES} for n, c in checks.items()}

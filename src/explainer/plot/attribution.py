@@ -11,6 +11,7 @@ near zero, and every map has its own scale (the methods' units differ; the color
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -54,6 +55,11 @@ METHOD_LABELS: Mapping[str, str] = {k: m.label for k, m in REGISTRY.items()}
 
 METHOD_COLORS: Mapping[str, str] = {k: m.color for k, m in REGISTRY.items()}
 """One colour per method and control in the curve figures (from the registry)."""
+
+
+def _row_label(name: str) -> str:
+    """A method's label on two lines when long, so it fits beside a row of small maps."""
+    return textwrap.fill(METHOD_LABELS.get(name, name), 12, break_long_words=False)
 
 
 def _is_control(name: str) -> bool:
@@ -196,7 +202,7 @@ def attribution_grid(
             attribution_overlay(images[j], m[j], signed=signed.get(method, False), ax=axes[i, j])
             for j in range(n)
         ]
-        axes[i, 0].set_ylabel(METHOD_LABELS.get(method, method), fontsize=_FONT)
+        axes[i, 0].set_ylabel(_row_label(method), fontsize=_FONT)
         bars[method] = _scale_bar(fig, axes[i, n], signed.get(method, False))
     for i in range(rows):
         axes[i, n + 1].set_axis_off()
@@ -359,7 +365,7 @@ def sanity_figure(
         "ssim": "SSIM with the\ntrained maps",
     }.get(similarity, similarity)
     curve_axes[0].set_ylabel(ylabel, fontsize=_FONT)
-    curve_axes[-1].legend(fontsize=_FONT - 2, frameon=False, loc="upper right")
+    curve_axes[-1].legend(fontsize=_FONT - 2, frameon=False, loc="lower left", ncols=2)
     overlays: dict[str, list[AttributionOverlay]] = {}
     map_axes = np.empty((0, 0), dtype=object)
     if chosen is not None and bottom is not None and image is not None:
@@ -370,7 +376,7 @@ def sanity_figure(
                 attribution_overlay(image, stack[k], signed=signed, ax=map_axes[i, k])
                 for k in range(n_cols)
             ]
-            map_axes[i, 0].set_ylabel(METHOD_LABELS.get(method, method), fontsize=_FONT - 1)
+            map_axes[i, 0].set_ylabel(_row_label(method), fontsize=_FONT - 1)
         for k, label in enumerate(["trained", *chosen.layers]):
             map_axes[0, k].set_title(label if k == 0 else f"to {label}", fontsize=_FONT - 1)
         bottom.suptitle(f"{example}: one image's maps as the layers are randomised", fontsize=_FONT)
