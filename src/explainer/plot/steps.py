@@ -63,13 +63,19 @@ def accuracy_steps(
         ax.scatter(xs, ys, marker="|", s=400, color="black", zorder=3, label=reference_label)
     ax.set_yticks(np.arange(n), list(steps), fontsize=_FONT)
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.1)
+    ax.set_xlim(0, 1.12)
     ax.set_xticks(np.linspace(0, 1, 6))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.tick_params(axis="x", labelsize=_FONT)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
-    ax.legend(fontsize=_FONT - 1, loc="lower right", frameon=False)
+    ax.legend(
+        fontsize=_FONT - 1,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.06),
+        ncols=2,
+        frameon=False,
+    )
     if suptitle:
         ax.figure.suptitle(suptitle, fontsize=_FONT + 2)
     return bars
