@@ -2,8 +2,8 @@
 Hiragana: tuning a CNN step by step on unseen fonts
 ===================================================
 
-A Qiita article on recognising handwritten hiragana with TensorFlow ("Tensorflowを2ヶ月触った
-ので"手書きひらがな"の識別95.04%で畳み込みニューラルネットワークをわかりやすく解説", 2016)
+A Qiita article on recognising handwritten hiragana with TensorFlow (2016),
+"Tensorflowを2ヶ月触ったので"手書きひらがな"の識別95.04%で畳み込みニューラルネットワークをわかりやすく解説",
 takes a network from a softmax layer to a convolutional network and tunes it step by step,
 printing the test accuracy after each step. This chapter walks the same path on hiragana: a
 softmax baseline, one convolution, two convolutions with a hidden layer, dropout, and finally
@@ -86,7 +86,7 @@ plot.tile_grid(
 )
 
 # %%
-# The first five steps train on images that are only slightly moved, rotated and sheared
+# The first four steps train on images that are only slightly moved, rotated and sheared
 # (``augment="light"``); the last one on much stronger distortions (``augment="strong"``):
 # elastic bending, thinner or thicker strokes and noise as well. The test images are always
 # drawn the same way, with a moderate wobble, so every step is measured on the very same
@@ -113,7 +113,6 @@ plot.tile_grid(
 # are harder in some ways and easier in others, so only the order of the steps is ours to
 # compare.
 
-print("faces of the test set:", ", ".join(f.kind for f in light.test_faces))
 is_hand = np.array([light.faces[f].kind == "handwriting" for f in light.font_test])
 
 
@@ -161,8 +160,8 @@ metrics.record("hiragana_cnn1.test_accuracy", scores[cnn1.name]["all"])
 # -------------------------------------------
 # The article's network has a second convolution on the pooled maps and a hidden layer
 # before the softmax. Ours has the same layout with fewer units (16 and 32 filters, 128
-# hidden units, where the article has 32, 64 and 1024), which keeps the whole chapter's
-# training to about a minute and a half on two cores.
+# hidden units, where the article has 32, 64 and 1024), which keeps the chapter's training
+# short: the time it took is printed after the last step.
 
 cnn2 = models.hiragana_cnn("hiragana_cnn2")
 scores[cnn2.name] = evaluate(cnn2, light)
@@ -201,7 +200,7 @@ scores[final_recipe.name] = evaluate(final_recipe, strong)
 metrics.record("hiragana_cnn2_augmented.test_accuracy", scores[final_recipe.name]["all"])
 final = models_by_step[final_recipe.name]
 total = sum(fit_seconds.values())
-print(f"training the five networks took {total:.0f} s (fit time, or 0 when cached)")
+print(f"training the five networks took {total:.0f} s (when they were trained)")
 
 # %%
 # The steps side by side
@@ -383,7 +382,7 @@ others = [v for k, v in per_face.items() if k not in {worst_face, "SetoFont"}]
 assert max(others) <= 2, "the prose: the printed faces and Klee One cost hardly a mistake"
 
 # %%
-# More than half of the mistakes, by far, fall on a single face: the brush-style
+# Most of the mistakes fall on a single face: the brush-style
 # KouzanBrushFontGyousyo, whose semi-cursive (gyōsho) strokes run into each other and leave
 # out parts that printed characters have. Most of the rest fall on Seto's handwriting; the
 # two printed faces and Klee One, a handwriting design close to a pen's print, cost hardly a
