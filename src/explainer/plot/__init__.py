@@ -16,6 +16,7 @@ from explainer.plot import (
     images,
     maps,
     space,
+    steps,
     templates,
     units,
     weights,
@@ -27,6 +28,7 @@ from explainer.plot.grids import *  # noqa: F403
 from explainer.plot.images import *  # noqa: F403
 from explainer.plot.maps import *  # noqa: F403
 from explainer.plot.space import *  # noqa: F403
+from explainer.plot.steps import *  # noqa: F403
 from explainer.plot.templates import *  # noqa: F403
 from explainer.plot.units import *  # noqa: F403
 from explainer.plot.weights import *  # noqa: F403
@@ -39,6 +41,7 @@ __all__ = [
     *images.__all__,
     *maps.__all__,
     *space.__all__,
+    *steps.__all__,
     *templates.__all__,
     *units.__all__,
     *weights.__all__,
