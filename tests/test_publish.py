@@ -267,7 +267,7 @@ def test_toctree_toggles_are_named_in_the_books_language() -> None:
         "html.parser",
     )
     html_fixes.label_summaries(soup, html_fixes.SUMMARY_LABELS["ja"])
-    assert soup.select_one("summary")["aria-label"] == "第 I 部 のページ一覧"
+    assert soup.select_one("summary")["aria-label"] == "「第 I 部」のページ一覧"
 
 
 def test_animation_html_loses_the_cdn_and_gains_alt_text_and_a_slider_label() -> None:

@@ -139,6 +139,23 @@ def test_live_widget_texts_are_translated() -> None:
     assert '{"a": 1}' in out
 
 
+def test_a_raw_block_with_two_texts_is_translated_once_and_whole() -> None:
+    from docutils import nodes
+
+    raw = (
+        '<div class="xl-widget" data-kind="draw" role="group" aria-label="Draw">'
+        '<p class="xl-fallback">Needs JavaScript.</p></div>'
+    )
+    section = nodes.section()
+    section += nodes.raw("", raw, format="html")
+    i18n_fixes.translate_extra(section, {"Draw": "描く", "Needs JavaScript.": "要 JS"}.get)
+    [block] = section.children
+    assert block.astext() == (
+        '<div class="xl-widget" data-kind="draw" role="group" aria-label="描く">'
+        '<p class="xl-fallback">要 JS</p></div>'
+    )
+
+
 def test_blocks_of_computed_numbers_stay_out_of_the_catalogs() -> None:
     from docutils import nodes
 

@@ -265,7 +265,8 @@ _MARKUP = re.compile(r"\*\*|\*|``|\\ ")
 
 def plain(text: str) -> str:
     """Text without reST/MyST inline markup: what sphinx-gallery puts in a thumbnail tooltip."""
-    return " ".join(_MARKUP.sub("", _ROLE.sub(r"\1", text)).split())
+    # ASCII whitespace only: a full-width space (after a run-in head, after ？) stays.
+    return re.sub(r"[ \t\r\n]+", " ", _MARKUP.sub("", _ROLE.sub(r"\1", text))).strip()
 
 
 def translation_memory(

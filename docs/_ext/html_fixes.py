@@ -27,7 +27,7 @@ from bs4 import BeautifulSoup
 
 
 # The toggles' names per book language (the Japanese edition: docs/locale/ja).
-SUMMARY_LABELS = {"en": "Pages under {}", "ja": "{} のページ一覧"}
+SUMMARY_LABELS = {"en": "Pages under {}", "ja": "「{}」のページ一覧"}
 
 
 def label_summaries(soup: BeautifulSoup, label: str = SUMMARY_LABELS["en"]) -> BeautifulSoup:

@@ -68,6 +68,21 @@ def translate_raw(text: str, translate: Callable[[str], str]) -> str:
     return text
 
 
+def translate_extra(doctree: nodes.Node, translate: Callable[[str], str]) -> None:
+    """Translate the texts of :func:`extra_messages` in place. A raw block holding several
+    texts (a widget's name and its no-JavaScript line) is replaced once, whole."""
+    done: set[int] = set()
+    for node, _msg in extra_messages(doctree):
+        if isinstance(node, nodes.raw):
+            if id(node) in done:
+                continue
+            done.add(id(node))
+            text = translate_raw(node.astext(), translate)
+            node.replace_self(nodes.raw(node.rawsource, text, **node.attributes))
+        else:
+            node["alt"] = translate(node["alt"])
+
+
 def extra_messages(doctree: nodes.Node) -> list[tuple[nodes.Element, str]]:
     """The messages of :data:`RAW_TEXTS` and gallery figures, with the node they come from."""
     found: list[tuple[nodes.Element, str]] = []
@@ -187,12 +202,7 @@ class TranslateGalleryTexts(SphinxTransform):
             para.children = []
             para += nodes.strong(text=words[0])
             para += nodes.Text(words[1].format(minutes, seconds))
-        for node, _msg in extra_messages(self.document):
-            if isinstance(node, nodes.raw):
-                text = translate_raw(node.astext(), translate)
-                node.replace_self(nodes.raw(node.rawsource, text, **node.attributes))
-            else:
-                node["alt"] = translate(node["alt"])
+        translate_extra(self.document, translate)
 
 
 def _extract_extra_messages(app: Any, doctree: nodes.document, docname: str) -> None:
