@@ -106,6 +106,7 @@ def test_remove_orphans_deletes_only_what_removed_examples_left(tmp_path: Path) 
     assert gallery_upkeep.catalogs_naming_missing_chapters(gallery, locale) == []
 
 
+@pytest.mark.slow
 def test_the_build_refuses_a_malformed_title(tmp_path: Path) -> None:
     pytest.importorskip("sphinx_gallery")
     docs, gallery = tmp_path / "docs", tmp_path / "gallery"
@@ -170,6 +171,7 @@ def _build(root: Path, pattern: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_a_pattern_build_runs_an_edited_example_and_forgets_a_removed_one(tmp_path: Path) -> None:
     pytest.importorskip("sphinx_gallery")  # installed with the docs extra
     docs, gallery = tmp_path / "docs", tmp_path / "gallery"
