@@ -254,6 +254,7 @@ def test_nested_base_model_runs_every_method(outer):
     )
 
 
+@pytest.mark.slow
 def test_grad_cam_finds_the_last_spatial_layer_inside_mobilenet():
     keras.utils.set_random_seed(5)
     base = keras.applications.MobileNetV2(
