@@ -381,7 +381,7 @@ def sanity_figure(
         "ssim": "SSIM with the\ntrained maps",
     }.get(similarity, similarity)
     curve_axes[0].set_ylabel(ylabel, fontsize=FONT_SIZE)
-    curve_axes[-1].legend(fontsize=SMALL_FONT_SIZE, frameon=False, loc="lower left", ncols=2)
+    curve_axes[0].legend(fontsize=SMALL_FONT_SIZE, frameon=False, loc="lower left", ncols=2)
     overlays: dict[str, list[AttributionOverlay]] = {}
     map_axes = np.empty((0, 0), dtype=object)
     if chosen is not None and bottom is not None and image is not None:
