@@ -128,7 +128,8 @@ def browser(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def new(session: nox.Session) -> None:
-    """Write a chapter skeleton that passes every check: `nox -s new -- NAME [--part dense]`."""
+    """Write and list a chapter skeleton (static checks pass; the tests pass once its Japanese
+    catalog exists, as the command prints): `nox -s new -- NAME [--part dense]`."""
     if not session.posargs:
         session.error("give the chapter's NAME: nox -s new -- four_filters [--part dense]")
     session.run(sys.executable, "tools/new_chapter.py", *session.posargs)

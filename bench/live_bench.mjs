@@ -15,7 +15,17 @@ const messages = [];
 page.on("console", (m) => messages.push(`${m.type()}: ${m.text()}`));
 page.on("pageerror", (e) => messages.push(`pageerror: ${e.message}`));
 await page.goto(url);
-await page.waitForFunction(() => window.benchDone === true, null, { timeout: 600000 });
+try {
+  await page.waitForFunction(() => window.benchDone === true || window.benchError, null, { timeout: 300000 });
+} catch (err) {
+  messages.push(`timeout: ${err.message.split("\n")[0]}`);
+}
+const error = await page.evaluate(() => window.benchError || null);
+if (error || messages.some((m) => m.startsWith("timeout"))) {
+  process.stdout.write(JSON.stringify({ error, messages }) + "\n");
+  await browser.close();
+  process.exit(0);
+}
 const results = await page.evaluate(() => window.benchResults);
 await browser.close();
 process.stdout.write(JSON.stringify({ results, messages }) + "\n");

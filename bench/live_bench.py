@@ -47,7 +47,8 @@ NODE_RUN = """
 import { readFileSync } from "node:fs";
 const { load } = await import(process.argv[2]);
 const spec = JSON.parse(readFileSync(process.argv[3], "utf8"));
-const x = new Float32Array(readFileSync(process.argv[4]).buffer.slice(0));
+const raw = readFileSync(process.argv[4]);  // may be a view into a larger pooled buffer
+const x = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
 const net = load(spec);
 const p = net.predictBatch(x, x.length / net.inputSize);
 process.stdout.write(JSON.stringify(Array.from(p)));
@@ -87,7 +88,13 @@ def agreement(nets: dict, tmp: Path) -> dict[str, dict[str, float]]:
             (tmp / "spec.json").write_text(spec.to_json())
             (tmp / "x.bin").write_bytes(np.ascontiguousarray(x, "<f4").tobytes())
             done = subprocess.run(
-                ["node", str(script), live.RUNTIME.as_uri(), str(tmp / "spec.json"), str(tmp / "x.bin")],
+                [
+                    "node",
+                    str(script),
+                    live.RUNTIME.as_uri(),
+                    str(tmp / "spec.json"),
+                    str(tmp / "x.bin"),
+                ],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -116,7 +123,9 @@ def speed(nets: dict, chromium: str) -> dict:
         (NODE_DIR / f"{name}.input.bin").write_bytes(np.ascontiguousarray(x[0], "<f4").tobytes())
     shutil.copy(live.RUNTIME, NODE_DIR / "runtime.js")
     page = (HERE / "live_bench.html").read_text()
-    page = page.replace("<body>", f"<body><script>window.benchModels = {json.dumps(names)};</script>")
+    page = page.replace(
+        "<body>", f"<body><script>window.benchModels = {json.dumps(names)};</script>"
+    )
     (NODE_DIR / "index.html").write_text(page)
     shutil.copy(HERE / "live_bench.mjs", NODE_DIR / "live_bench.mjs")
     port = free_port()
@@ -162,13 +171,13 @@ def page_bytes() -> dict[str, float]:
         "bending space (h5_w2)": live.space(
             h5.model, x[::4], y[::4], copy=0, limits=((-2.0, 2.0), (-1.5, 1.5))
         ),
-        "where it looks (cifar10_quick, float16)": live.occlude(
+        "where it looks (cifar10_quick, int8)": live.occlude(
             quick,
             cifar.x_test[photos],
             cifar.y_test[photos],
             class_names=list(cifar.class_names),
             fill=cifar.x_train.mean(axis=(0, 1, 2)),
-            dtype="float16",
+            dtype="int8",
         ),
     }
     shared = len(live.page_script().encode()) + len(live.page_css().encode())

@@ -38,3 +38,36 @@ def cache_dir(tmp_path, monkeypatch):
     path = tmp_path / "models"
     monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(path))
     return path
+
+
+def tiny_cnn(
+    input_shape: tuple[int, int, int] = (8, 8, 1),
+    *,
+    convs: tuple[tuple[str, int], ...] = (("conv", 4),),
+    pool_after: int | None = 1,
+    global_pool: bool = False,
+    classes: int = 3,
+    head: str | None = "softmax",
+    head_name: str = "output",
+    seed: int = 0,
+    name: str = "tiny_cnn",
+):
+    """The test suite's one small convolutional classifier, seeded, built in milliseconds.
+
+    uint8 input rescaled to 0..1, then 3 × 3 ReLU convolutions ``convs`` (name, filters) with a
+    2 × 2 max-pooling after the first ``pool_after`` of them, then Flatten (or global average
+    pooling) and a dense head of ``classes`` units with activation ``head`` (``None``: logits).
+    The same arguments give the same weights.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    layers = [keras.Input(input_shape), keras.layers.Rescaling(1 / 255, name="scale")]
+    for i, (conv_name, filters) in enumerate(convs, start=1):
+        layers.append(keras.layers.Conv2D(filters, 3, activation="relu", name=conv_name))
+        if i == pool_after:
+            layers.append(keras.layers.MaxPooling2D(name="pool"))
+    pooling = keras.layers.GlobalAveragePooling2D(name="gap") if global_pool else None
+    layers.append(pooling or keras.layers.Flatten(name="flatten"))
+    layers.append(keras.layers.Dense(classes, activation=head, name=head_name))
+    return keras.Sequential(layers, name=name)

@@ -254,6 +254,7 @@ def test_nested_base_model_runs_every_method(outer):
     )
 
 
+@pytest.mark.slow
 def test_grad_cam_finds_the_last_spatial_layer_inside_mobilenet():
     keras.utils.set_random_seed(5)
     base = keras.applications.MobileNetV2(
@@ -444,7 +445,7 @@ def test_attribution_grid_has_a_row_per_method_and_a_column_per_image():
     assert grid.axes.shape == (3, 5)
     assert [len(v) for v in grid.overlays.values()] == [3, 3]
     assert [ax.get_title() for ax in grid.axes[0, :3]] == ["a", "b", "c"]
-    assert grid.axes[1, 0].get_ylabel() == "integrated gradients"
+    assert grid.axes[1, 0].get_ylabel() == "integrated\ngradients"
     assert all(
         o.signed and o.norm.vmin == -o.norm.vmax for o in grid.overlays["integrated_gradients"]
     )

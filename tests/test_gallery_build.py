@@ -61,7 +61,7 @@ def test_stale_examples_are_the_unmatched_ones_changed_since_their_last_run(tmp_
 
 def test_remove_orphans_deletes_only_what_removed_examples_left(tmp_path: Path) -> None:
     gallery, generated = tmp_path / "gallery", tmp_path / "auto_examples"
-    metrics_dir, html = generated / "_metrics", tmp_path / "html"
+    metrics_dir, html, locale = generated / "_metrics", tmp_path / "html", tmp_path / "locale"
     _chapter(gallery / "part", "plot_01_kept")
     kept, gone = [], []
     for stem, bucket in (("plot_01_kept", kept), ("plot_02_gone", gone)):
@@ -78,15 +78,48 @@ def test_remove_orphans_deletes_only_what_removed_examples_left(tmp_path: Path) 
         ):
             bucket.append(generated / name)
         bucket.append(html / "auto_examples" / "part" / f"{stem}.html")
+        bucket.append(html / "_sources" / "auto_examples" / "part" / f"{stem}.rst.txt")
+        bucket.append(html / "_images" / f"sphx_glr_{stem}_001.png")
+        for suffix in (".py", ".ipynb", ".zip"):
+            bucket.append(html / "_downloads" / f"{stem}{suffix}x" / f"{stem}{suffix}")
+        bucket.append(locale / "ja" / "LC_MESSAGES" / "auto_examples" / "part" / f"{stem}.po")
     others = [generated / "part" / "index.rst", generated / "index.rst"]
+    others.append(html / "_images" / "logo.png")
+    others.append(locale / "ja" / "LC_MESSAGES" / "auto_examples" / "part" / "index.po")
     for path in [*kept, *gone, *others]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x")
-    removed = gallery_upkeep.remove_orphans(gallery, generated, metrics_dir, html)
+    removed = gallery_upkeep.remove_orphans(gallery, generated, metrics_dir, html, locale)
     assert sorted(removed) == sorted(gone)
     assert all(p.exists() for p in [*kept, *others])
     assert not any(p.exists() for p in gone)
-    assert gallery_upkeep.remove_orphans(gallery, generated, metrics_dir, html) == []
+    assert not list((html / "_downloads").glob("plot_02_gone*"))  # their folders too
+    assert gallery_upkeep.remove_orphans(gallery, generated, metrics_dir, html, locale) == []
+
+    # A catalog that still links the removed chapter is named, with the command that fixes it.
+    index_po = others[-1]
+    index_po.write_text('msgid ":doc:`plot_02_gone`"\nmsgstr ":doc:`plot_02_gone`"\n')
+    (message,) = gallery_upkeep.catalogs_naming_missing_chapters(gallery, locale)
+    assert "index.po: names the removed chapter(s) plot_02_gone" in message
+    assert "nox -R -s translations -- update" in message
+    index_po.write_text('msgid ":doc:`plot_01_kept`"\nmsgstr ""\n')
+    assert gallery_upkeep.catalogs_naming_missing_chapters(gallery, locale) == []
+
+
+@pytest.mark.slow
+def test_the_build_refuses_a_malformed_title(tmp_path: Path) -> None:
+    pytest.importorskip("sphinx_gallery")
+    docs, gallery = tmp_path / "docs", tmp_path / "gallery"
+    docs.mkdir()
+    (docs / "conf.py").write_text(CONF.format(src=str(SRC), ext=str(EXT)))
+    (docs / "index.rst").write_text("Book\n====\n\n.. toctree::\n\n   auto_examples/index\n")
+    (gallery / "GALLERY_HEADER.rst").parent.mkdir()
+    (gallery / "GALLERY_HEADER.rst").write_text("Chapters\n========\n")
+    chapter = _chapter(gallery, "plot_01_first", 0.25)
+    chapter.write_text(chapter.read_text().replace("=" * 25, "-" * 25, 1))
+    done = _build(tmp_path, "nomatch")
+    assert done.returncode != 0
+    assert "plot_01_first.py:1: the script must start with a docstring" in done.stderr
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +171,7 @@ def _build(root: Path, pattern: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_a_pattern_build_runs_an_edited_example_and_forgets_a_removed_one(tmp_path: Path) -> None:
     pytest.importorskip("sphinx_gallery")  # installed with the docs extra
     docs, gallery = tmp_path / "docs", tmp_path / "gallery"

@@ -275,7 +275,7 @@ def test_an_accuracy_below_its_recipes_floor_is_refused(
     with pytest.raises(ValueError, match=r"below the floor 0\.9840 that models\.mnist_cnn\(\)"):
         metrics.record("mnist_cnn.test_accuracy", 0.97)
     with pytest.raises(ValueError, match="cifar10_quick"):
-        metrics.record("cifar10_quick.test_accuracy", 0.69)
+        metrics.record("cifar10_quick.test_accuracy", 0.65)
     assert not list(tmp_path.glob("*.json"))  # nothing stored
     assert metrics.record("mnist_cnn.test_accuracy", 0.985).value == 0.985
     assert metrics.record("mnist_cnn_filters4.test_accuracy", 0.5).value == 0.5  # a variant

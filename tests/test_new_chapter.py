@@ -35,6 +35,17 @@ def test_the_skeleton_passes_every_check(book: Path, part: str) -> None:
     assert index.index(part_title) < index.index(line)  # under its own part
     if part == "images":
         assert index.index(line) < index.index("Part II ")
+    assert "nox -R -s translations -- update" in path.read_text()  # the skeleton says the step
+
+
+def test_the_command_names_the_translation_step(book: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(new_chapter, "ROOT", book)
+    monkeypatch.setattr(
+        new_chapter, "new_chapter", lambda *a, **k: book / "gallery" / "images" / "plot_08_x.py"
+    )
+    assert new_chapter.main(["x"]) == 0
+    out = capsys.readouterr().out
+    assert "nox -s docs -- plot_08" in out and "nox -R -s translations -- update" in out
 
 
 def test_bad_names_and_duplicates_are_refused(book: Path) -> None:

@@ -178,8 +178,9 @@ def test_before_after_histograms_and_feature_pairs():
     rng = np.random.default_rng(1)
     pairs = {"σ = 1": (rng.normal(size=(10, 30)), rng.normal(size=(10, 30)))}
     out = plot.before_after_histograms(pairs, titles={"σ = 1": "σ = 1: 100 %"}, suptitle="S")
-    assert len(out) == 1 and out[0].axes[0].get_title() == "σ = 1: 100 %"
-    assert out[0].figure.get_suptitle() == "S" and out[0].figure.legends
+    assert list(out.panels) == ["σ = 1"]
+    assert out.panels["σ = 1"].axes[0].get_title() == "σ = 1: 100 %"
+    assert out.figure.get_suptitle() == "S" and out.figure.legends == [out.legend]
     d = datasets.make_checkdata(300)
     fp = plot.feature_pairs(d.x, d.y, [(3, 6), (0, 1)], n=200)
     assert len(fp.axes) == 2 and len(fp.scatters[0]) == 2

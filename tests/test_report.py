@@ -15,6 +15,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from conftest import tiny_cnn  # noqa: E402
+
 from explainer import report  # noqa: E402
 from explainer.__main__ import main  # noqa: E402
 from explainer.report import data as report_data  # noqa: E402
@@ -36,18 +38,7 @@ def _images(rng: np.random.Generator, channels: int = 1, side: int = SIDE) -> np
 
 
 def _conv_model() -> keras.Model:
-    keras.utils.set_random_seed(1)
-    return keras.Sequential(
-        [
-            keras.Input((SIDE, SIDE, 1)),
-            keras.layers.Rescaling(1 / 255, name="scale"),
-            keras.layers.Conv2D(4, 3, activation="relu", name="conv"),
-            keras.layers.MaxPooling2D(name="pool"),
-            keras.layers.Flatten(name="flatten"),
-            keras.layers.Dense(CLASSES, activation="softmax", name="output"),
-        ],
-        name="tiny_cnn",
-    )
+    return tiny_cnn((SIDE, SIDE, 1), classes=CLASSES, seed=1)
 
 
 def _dense_model() -> keras.Model:
@@ -60,16 +51,14 @@ def _dense_model() -> keras.Model:
 
 
 def _rgb_model() -> keras.Model:
-    keras.utils.set_random_seed(3)
-    return keras.Sequential(
-        [
-            keras.Input((10, 10, 3)),
-            keras.layers.Rescaling(1 / 255),
-            keras.layers.Conv2D(3, 3, activation="relu", name="rgb_conv"),
-            keras.layers.Conv2D(5, 3, activation="relu", name="conv2"),
-            keras.layers.GlobalAveragePooling2D(),
-            keras.layers.Dense(CLASSES, activation="softmax"),
-        ],
+    convs = (("rgb_conv", 3), ("conv2", 5))
+    return tiny_cnn(
+        (10, 10, 3),
+        convs=convs,
+        pool_after=None,
+        global_pool=True,
+        classes=CLASSES,
+        seed=3,
         name="tiny_rgb",
     )
 
@@ -161,6 +150,7 @@ def reports(files: dict[str, Path]) -> dict[str, tuple[int, str, str, Path]]:
     return done
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(RUNS))
 def test_report_end_to_end(
     files: dict[str, Path], reports: dict[str, tuple[int, str, str, Path]], name: str

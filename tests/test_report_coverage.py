@@ -16,6 +16,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from conftest import tiny_cnn  # noqa: E402
+
 from explainer import probe, report  # noqa: E402
 
 HOSTILE = ['<script>alert("x")</script>', 'it\'s "quoted"', "two\nlines & <b>"]
@@ -27,15 +29,15 @@ def _data(n: int, shape: tuple[int, ...], classes: int, seed: int = 0):
 
 
 def _binary_model() -> keras.Model:
-    keras.utils.set_random_seed(5)
-    return keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            keras.layers.Rescaling(1 / 255),
-            keras.layers.Conv2D(3, 3, activation="relu", name="c"),
-            keras.layers.GlobalAveragePooling2D(),
-            keras.layers.Dense(1, activation="sigmoid", name="p"),
-        ],
+    convs = (("c", 3),)
+    return tiny_cnn(
+        convs=convs,
+        pool_after=None,
+        global_pool=True,
+        classes=1,
+        head="sigmoid",
+        head_name="p",
+        seed=5,
         name="binary",
     )
 
@@ -111,6 +113,7 @@ def _nested_model() -> keras.Model:
     )
 
 
+@pytest.mark.slow
 def test_nested_base_model_convolutions_found_probed_drawn() -> None:
     model = _nested_model()
     base = model.layers[1].name
@@ -159,6 +162,7 @@ def _separable_model() -> keras.Model:
     return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(h), name="sep_dw")
 
 
+@pytest.mark.slow
 def test_depthwise_separable_transpose_maps_filters_and_stages() -> None:
     model = _separable_model()
     x, y = _data(16, (12, 12, 3), 3, seed=3)
@@ -307,6 +311,7 @@ def test_accumulator_rides_the_one_pass() -> None:
     np.testing.assert_allclose(got["max"], full.max(axis=(0, 1, 2)), rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_cli_is_quiet_in_a_fresh_process(tmp_path: Path) -> None:
     """No TensorFlow/absl line on stderr in a normal run; --verbose lets them through."""
     keras.utils.set_random_seed(12)

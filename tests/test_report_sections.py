@@ -8,6 +8,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from conftest import tiny_cnn  # noqa: E402
+
 from explainer import attribution, plot, probe, report  # noqa: E402
 from explainer.report import units as report_units  # noqa: E402
 
@@ -20,18 +22,9 @@ def _data(n: int, shape: tuple[int, ...], classes: int, seed: int = 0):
 
 
 def _cnn(classes: int = 3, side: int = 10) -> keras.Model:
-    keras.utils.set_random_seed(21)
-    return keras.Sequential(
-        [
-            keras.Input((side, side, 1)),
-            keras.layers.Rescaling(1 / 255),
-            keras.layers.Conv2D(4, 3, activation="relu", name="c1"),
-            keras.layers.MaxPooling2D(name="pool"),
-            keras.layers.Conv2D(5, 3, activation="relu", name="c2"),
-            keras.layers.Flatten(),
-            keras.layers.Dense(classes, activation="softmax", name="out"),
-        ],
-        name="small_cnn",
+    convs = (("c1", 4), ("c2", 5))
+    return tiny_cnn(
+        (side, side, 1), convs=convs, classes=classes, head_name="out", seed=21, name="small_cnn"
     )
 
 
@@ -207,6 +200,7 @@ def test_binary_sigmoid_attributes_the_logit_and_its_negation() -> None:
     assert rep.result.units is not None and rep.result.units.layers[0].file
 
 
+@pytest.mark.slow
 def test_unreadable_receptive_field_skips_the_layer_with_a_note() -> None:
     keras.utils.set_random_seed(25)
     model = keras.Sequential(

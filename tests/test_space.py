@@ -95,6 +95,7 @@ def test_seed_stack_permutes_each_column() -> None:
     assert not np.array_equal(xs[:, 0], xs[:, 1])
 
 
+@pytest.mark.slow
 def test_side_by_side_training_equals_separate_training() -> None:
     """Each copy takes the same Adam steps as its seed's model trained alone on its batches."""
     x, y = datasets.make_twoclass(n_per_class=24)

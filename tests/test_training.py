@@ -52,6 +52,7 @@ def test_miss_then_hit_returns_same_weights(cache_dir, data):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_training_is_deterministic(cache_dir, data):
     x, y = data
     a = training.train(_recipe(), x, y, use_cache=False)
@@ -84,6 +85,7 @@ def test_op_determinism_is_on_while_training_and_restored_after(cache_dir, data,
             tf_config.enable_op_determinism()
 
 
+@pytest.mark.slow
 def test_steps_per_execution_does_not_change_the_weights(cache_dir, data, monkeypatch):
     # It is left out of the cache key, so it must not change what training produces, also
     # with dropout's random masks and a last batch that does not fill a whole execution.
@@ -125,6 +127,7 @@ def test_initial_model_is_where_training_starts(data):
     assert not np.array_equal(_weights(init1)[0], _weights(other)[0])
 
 
+@pytest.mark.slow
 def test_corrupt_entry_is_retrained_with_a_warning(cache_dir, data):
     x, y = data
     first = training.train(_recipe(), x, y)

@@ -102,6 +102,71 @@ def test_boilerplate_and_memory_fill_only_empty_messages(tmp_path: Path) -> None
     assert catalog["Already done"].string == "済み"
 
 
+def test_a_fuzzy_guess_with_another_link_is_dropped_and_never_filled_wrong() -> None:
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="ja")
+    new = ":doc:`/auto_examples/images/plot_07_units`"
+    catalog.add(new, ":doc:`/auto_examples/images/plot_06_where`", flags=["fuzzy"])
+    catalog.add("See :doc:`api` for more", ":doc:`api` を見てください", flags=["fuzzy"])
+    assert i18n.drop_guessed_links(catalog) == 1
+    assert catalog[new].string == "" and not catalog[new].fuzzy
+    assert catalog["See :doc:`api` for more"].fuzzy  # same link: the translator reviews it
+    assert i18n.fill_from_memory(catalog, {new: ":doc:`/auto_examples/images/plot_01`"}) == 0
+    assert i18n.fill_boilerplate(catalog, "ja") == 1
+    assert catalog[new].string == new  # a bare link is its own translation
+    assert i18n.links("`home <https://x.org>`_ and {doc}`t <api>`") == ["api", "https://x.org"]
+
+
+def _book(root: Path) -> Path:
+    """A tiny book: one page, one chapter, their catalogs; returns the locale folder."""
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "credits.md").write_text("# Credits\n\nThanks.\n")
+    chapter = root / "gallery" / "images" / "plot_01_first.py"
+    chapter.parent.mkdir(parents=True)
+    (root / "gallery" / "GALLERY_HEADER.rst").write_text("Chapters\n========\n")
+    (root / "gallery" / "images" / "GALLERY_HEADER.rst").write_text("Part I\n======\n")
+    chapter.write_text('"""\nFirst\n=====\n\nIntro.\n"""\n\n# %%\n# Prose.\nx = 1\n')
+    locale = root / "docs" / "locale"
+    for rel in ("credits", "auto_examples/index", "auto_examples/images/plot_01_first"):
+        po = locale / "ja" / "LC_MESSAGES" / f"{rel}.po"
+        po.parent.mkdir(parents=True, exist_ok=True)
+        po.write_text('msgid ""\nmsgstr ""\n')
+    return locale
+
+
+def test_a_catalog_older_than_its_english_source_is_stale(tmp_path: Path) -> None:
+    locale = _book(tmp_path)
+    (never,) = {i18n.stale("ja", locale, tmp_path)[0]}
+    assert "no record of the English" in never
+    i18n.stamp("ja", locale, tmp_path)
+    assert i18n.stale("ja", locale, tmp_path) == []
+    chapter = tmp_path / "gallery" / "images" / "plot_01_first.py"
+    chapter.write_text(chapter.read_text().replace("x = 1", "x = 2"))  # code: same catalog
+    assert i18n.stale("ja", locale, tmp_path) == []
+    chapter.write_text(chapter.read_text().replace("Intro.", "A new intro."))
+    assert i18n.stale("ja", locale, tmp_path) == [
+        "docs/locale/ja/LC_MESSAGES/auto_examples/images/plot_01_first.po: its English source "
+        "changed since the catalog's update",
+        "docs/locale/ja/LC_MESSAGES/auto_examples/index.po: its English source changed since "
+        "the catalog's update",  # the index shows the chapter's intro as its thumbnail
+    ]
+    i18n.stamp("ja", locale, tmp_path)
+    (tmp_path / "docs" / "credits.md").unlink()
+    assert i18n.stale("ja", locale, tmp_path) == [
+        "docs/locale/ja/LC_MESSAGES/credits.po: its page is gone"
+    ]
+
+
+def test_every_catalog_is_as_new_as_its_english_source() -> None:
+    found = i18n.stale("ja")
+    assert not found, (
+        "the Japanese edition is older than the English for:\n"
+        + "\n".join(f"  {s}" for s in found)
+        + f"\nTo fix it: {i18n.FIX_STALE}."
+    )
+
+
 def test_plain_strips_inline_markup_like_a_thumbnail_tooltip() -> None:
     text = "Before we look *inside* a **net**, see :mod:`explainer.plot` and ``x``."
     assert i18n.plain(text) == "Before we look inside a net, see explainer.plot and x."

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import tiny_cnn
 from matplotlib.colors import to_rgb
 
 from explainer import attribution, plot, units
@@ -179,15 +180,7 @@ def test_cut_patches_marks_pixels_beyond_the_border():
 
 
 def _tiny_classifier() -> keras.Model:
-    keras.utils.set_random_seed(3)
-    return _stack(
-        L.Rescaling(1 / 255),
-        L.Conv2D(4, 3, activation="relu", name="conv"),
-        L.MaxPooling2D(2),
-        L.Flatten(),
-        L.Dense(3, activation="softmax", name="out"),
-        shape=(12, 12, 1),
-    )
+    return tiny_cnn((12, 12, 1), head_name="out", seed=3)
 
 
 def test_channel_visualisation_raises_the_activation_and_is_deterministic():

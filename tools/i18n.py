@@ -3,18 +3,26 @@
 ``python tools/i18n.py update``  gettext build (no example runs) + ``sphinx-intl update``:
                                   new English text becomes empty messages, edited text fuzzy;
                                   the catalogs' headers get the project's version and names
-``python tools/i18n.py check``   list every untranslated or fuzzy message and every break of
-                                  the style rules (tools/translation_style.py; exit 1 if any)
+``python tools/i18n.py check``   list every untranslated or fuzzy message, every catalog older
+                                  than its English source and every break of the style rules
+                                  (tools/translation_style.py; exit 1 if any)
 ``python tools/i18n.py build``   the Japanese book into docs/_build/html-ja (no example runs)
 
 All three read the executed gallery in docs/auto_examples: build the English book first
 (``nox -s docs``). The catalogs are ``docs/locale/<lang>/LC_MESSAGES/**/*.po``, one per page;
 ``docs/locale/ja/GLOSSARY.md`` lists the Japanese terms to use.
+
+``update`` records a hash of each catalog's English source (the page, or the chapter's prose)
+in ``docs/locale/<lang>/sources.json``; :func:`stale` compares it with the sources as they are
+now, so an English edit without a catalog update fails the tests (no docs build needed).
+Fuzzy guesses for messages with links are dropped: a guessed link points at the wrong page.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -39,6 +47,12 @@ LANGUAGES = ("ja",)
 # catalogs: docs/_ext/i18n_fixes.py keeps them English, and the Japanese API page says so.)
 EXEMPT: tuple[str, ...] = ()
 UPDATE_COMMAND = "python tools/i18n.py update"
+FIX_STALE = (
+    "build the English book (nox -s docs), then run `nox -R -s translations -- update` and "
+    "translate the new and fuzzy messages (docs/locale/ja/GLOSSARY.md)"
+)
+SOURCES_FILE = "sources.json"  # docs/locale/<lang>/sources.json: catalog -> source hash
+GALLERY, GENERATED = "gallery", "auto_examples"  # sphinx_gallery_conf's two folders
 LANGUAGE_NAMES = {"ja": "Japanese"}
 
 
@@ -189,6 +203,97 @@ def check_style(
     ]
 
 
+# -- Staleness: is each catalog as new as its English source? -----------------------------------
+
+
+def _gallery_header(folder: Path) -> str:
+    for name in ("GALLERY_HEADER.rst", "README.txt", "README.rst"):
+        if (folder / name).is_file():
+            return (folder / name).read_text(encoding="utf-8")
+    return ""
+
+
+def catalog_source(rel: str, root: Path = ROOT) -> str | None:
+    """The English text that catalog ``rel`` (e.g. ``auto_examples/images/plot_03_filters``) is
+    extracted from; ``None`` when its page is gone.
+
+    A chapter's catalog depends on its prose (docstring and text blocks), not its code; a
+    gallery index on its headers and its chapters' docstrings (the thumbnails); the ``sphinx``
+    catalog on the book's templates; every other catalog on its page ``docs/<rel>.md`` and the
+    files it includes.
+    """
+    from explainer.conventions import prose_blocks
+
+    if rel == "sphinx":
+        files = sorted(p for p in (root / "docs" / "_templates").rglob("*") if p.is_file())
+        return "\n".join(p.read_text(encoding="utf-8") for p in files)
+    if rel.startswith(GENERATED + "/"):
+        path = root / GALLERY / rel.removeprefix(GENERATED + "/")
+        if path.name == "index":
+            folder = path.parent
+            if not folder.is_dir():
+                return None
+            texts = [_gallery_header(d) for d in sorted([folder, *folder.rglob("*/")])]
+            for script in sorted(folder.rglob("plot_*.py")):
+                blocks = prose_blocks(script.read_text(encoding="utf-8"))
+                texts.append(f"{script.stem}\n{blocks[0][1] if blocks else ''}")
+            return "\n\n".join(texts)
+        script = path.with_suffix(".py")
+        if not script.is_file():
+            return None
+        return "\n\n".join(t for _, t in prose_blocks(script.read_text(encoding="utf-8")))
+    for suffix in (".md", ".rst"):
+        page = (root / "docs" / rel).with_suffix(suffix)
+        if page.is_file():
+            text = page.read_text(encoding="utf-8")
+            for name in re.findall(r"^```\{include\}\s+(\S+)", text, flags=re.MULTILINE):
+                included = page.parent / name  # the changelog page includes CHANGELOG.md
+                text += included.read_text(encoding="utf-8") if included.is_file() else ""
+            return text
+    return None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _catalog_names(language: str, locale: Path) -> list[str]:
+    folder = locale / language / "LC_MESSAGES"
+    return [p.relative_to(folder).with_suffix("").as_posix() for p in catalogs(language, locale)]
+
+
+def stamp(language: str, locale: Path = LOCALE, root: Path = ROOT) -> Path:
+    """Record the hash of every catalog's English source: the catalogs are now up to date."""
+    sources = {}
+    for rel in _catalog_names(language, locale):
+        text = catalog_source(rel, root)
+        if text is not None:
+            sources[rel] = _digest(text)
+    path = locale / language / SOURCES_FILE
+    path.write_text(json.dumps(sources, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def stale(language: str, locale: Path = LOCALE, root: Path = ROOT) -> list[str]:
+    """One line per catalog older than its English source (or whose page is gone)."""
+    path = locale / language / SOURCES_FILE
+    recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    found = []
+    for rel in _catalog_names(language, locale):
+        catalog = f"docs/locale/{language}/LC_MESSAGES/{rel}.po"
+        text = catalog_source(rel, root)
+        if text is None:
+            found.append(f"{catalog}: its page is gone")
+        elif rel not in recorded:
+            found.append(f"{catalog}: no record of the English it was updated from")
+        elif recorded[rel] != _digest(text):
+            found.append(f"{catalog}: its English source changed since the catalog's update")
+    return found
+
+
+# -- Building ---------------------------------------------------------------------------------
+
+
 def _env(language: str) -> dict[str, str]:
     """Read the executed gallery only: no example runs, no training."""
     env = dict(os.environ)
@@ -215,6 +320,7 @@ def update(languages: Sequence[str]) -> None:
         cmd += ["-d", str(LOCALE), "-l", language, "-w", "0"]
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         _tidy(language, before)
+        stamp(language)
 
 
 def _messages(po_file: Path) -> list[tuple[str, str, bool]]:
@@ -259,6 +365,36 @@ def fill_boilerplate(catalog: Any, language: str) -> int:
     return filled
 
 
+_LINK = re.compile(
+    r":[\w:]+:`([^`]*)`"  # reST roles: :doc:`title <target>` or :doc:`target`
+    r"|\{[\w:]+\}`([^`]*)`"  # MyST roles: {doc}`...`
+    r"|`[^`<]*<([^>]+)>`__?"  # hyperlinks: `text <url>`_
+)
+
+
+def links(text: str) -> list[str]:
+    """The targets a message links to, sorted: what a translation must keep."""
+    found = []
+    for match in _LINK.finditer(text):
+        inner = next(g for g in match.groups() if g is not None)
+        target = re.search(r"<([^>]+)>\s*$", inner)
+        found.append((target.group(1) if target else inner).strip())
+    return sorted(found)
+
+
+def drop_guessed_links(catalog: Any) -> int:
+    """Empty the fuzzy guesses whose links differ from their message's (a similar message of
+    another page, linking to the wrong chapter); returns how many. They are then filled like new
+    messages, or left for the translator."""
+    dropped = 0
+    for message in catalog:
+        if message.id and message.fuzzy and links(str(message.id)) != links(str(message.string)):
+            message.string = ""
+            message.flags.discard("fuzzy")
+            dropped += 1
+    return dropped
+
+
 _ROLE = re.compile(r":[a-z:]+:`([^`<]*?)\s*(?:<[^>]*>)?`")
 _MARKUP = re.compile(r"\*\*|\*|``|\\ ")
 
@@ -299,8 +435,9 @@ def fill_from_memory(catalog: Any, memory: dict[str, str]) -> int:
     pages repeat every chapter's title and first paragraph); returns how many."""
     filled = 0
     for message in catalog:
-        if message.id and not message.string and str(message.id) in memory:
-            message.string = memory[str(message.id)]
+        known = memory.get(str(message.id)) if message.id and not message.string else None
+        if known is not None and links(str(message.id)) == links(known):
+            message.string = known
             filled += 1
     return filled
 
@@ -337,6 +474,7 @@ def _tidy(language: str, before: dict[Path, list[tuple[str, str, bool]]]) -> Non
             continue
         with po_file.open("rb") as fh:
             catalog = read_po(fh)
+        drop_guessed_links(catalog)
         fill_boilerplate(catalog, language)
         fill_from_memory(catalog, memory)
         if is_gallery_index(po_file):
@@ -385,13 +523,15 @@ def _run(command: str, languages: Sequence[str]) -> int:
         print(f"i18n: catalogs updated in {time.monotonic() - start:.0f} s")
         command = "check"
     if command == "check":
-        found = [p for language in languages for p in check(language)]
+        found: list[Any] = [p for language in languages for p in check(language)]
+        found += [s for language in languages for s in stale(language)]
         for problem in found:
             print(problem)
         total = sum(len(catalogs(lang)) for lang in languages)
-        print(f"i18n: {len(found)} messages to translate or review in {total} catalogs")
+        print(f"i18n: {len(found)} messages or catalogs to look at in {total} catalogs")
         if found:
-            print("  translate them (fuzzy: check the text, then remove the '#, fuzzy' line)")
+            print("  translate them (fuzzy: check the text, then remove the '#, fuzzy' line);")
+            print(f"  a catalog older than its English source: {FIX_STALE}")
         style = [p for language in languages for p in check_style(language)]
         for problem in style:
             print(problem)

@@ -1,9 +1,10 @@
-"""Write a new chapter skeleton that passes every convention check: ``nox -s new -- NAME``.
+"""Write a new chapter skeleton that passes the static convention checks: ``nox -s new -- NAME``.
 
 ``python tools/new_chapter.py NAME [--part images|dense] [--title TITLE]`` writes
 ``gallery/<part>/plot_NN_NAME.py`` (NN: the part's next number) and adds the chapter to the
-book's chapter list in ``docs/index.md``. Then edit both, and build it with
-``nox -s docs -- plot_NN``.
+book's chapter list in ``docs/index.md``. Then edit both, build it with
+``nox -s docs -- plot_NN``, and give it its Japanese catalog (``nox -R -s translations --
+update``, then translate): until then the tests say it has none.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ One paragraph: what the reader will see in this chapter, and why it matters.
 # -----------
 # Prose first: what the code below does, and what to look for in its output. Numbers come
 # from the code: the line printed below, not this text. Every sentence that depends on a
-# trained result gets an ``assert`` in the code next to it.
+# trained result gets an ``assert`` in the code next to it. Once written, build this chapter
+# (``nox -s docs -- plot_NN``) and translate it: ``nox -R -s translations -- update`` writes
+# its Japanese catalog, whose messages you translate; the tests pass after that.
 
 from explainer import datasets, metrics, models, plot, probe, training
 
@@ -110,9 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"new: error: {err}", file=sys.stderr)
         return 2
     rel = path.relative_to(ROOT)
+    pattern = "_".join(path.name.split("_")[:2])
     print(
-        f"wrote {rel} and listed it in docs/index.md; build it with "
-        f"nox -s docs -- {path.name.split('_')[0]}_{path.name.split('_')[1]}"
+        f"wrote {rel} and listed it in docs/index.md. Next:\n"
+        f"  1. write it, then build it: nox -s docs -- {pattern}\n"
+        "  2. its Japanese catalog: nox -R -s translations -- update, then translate the "
+        "messages it lists (docs/locale/ja/GLOSSARY.md)\n"
+        "  nox -s tests passes once step 2 is done."
     )
     return 0
 

@@ -1,6 +1,10 @@
 """Keeping the generated gallery in step with its sources, so no clean-up is done by hand.
 
 - Generated files of examples that no longer exist are removed (:func:`remove_orphans`).
+- Every static convention check (:func:`explainer.conventions.check_gallery`) runs at the
+  start of the build, so a malformed title or a chapter list naming a removed chapter fails
+  the build as it fails the tests; so does a translation catalog that names a removed chapter
+  (:func:`catalogs_naming_missing_chapters`).
 - A pattern build (``EXPLAINER_GALLERY_PATTERN``) also runs every example whose source changed
   since its last successful run, or that never ran: otherwise its page would be published
   without output (:func:`widen_pattern`).
@@ -16,7 +20,7 @@ from typing import Any
 
 from explainer import conventions
 
-__all__ = ["remove_orphans", "widen_pattern"]
+__all__ = ["catalogs_naming_missing_chapters", "remove_orphans", "widen_pattern"]
 
 _GENERATED_IMAGE = re.compile(r"sphx_glr_(plot_[^.]*?)(?:_\d{3}|_thumb)?\.\w+$")
 
@@ -39,12 +43,15 @@ def remove_orphans(
     generated: str | Path,
     metrics_dir: str | Path | None = None,
     html_dir: str | Path | None = None,
+    locale_dir: str | Path | None = None,
 ) -> list[Path]:
     """Delete what sphinx-gallery generated for examples whose script no longer exists.
 
     Looks at ``generated/<part>/plot_*`` (page, notebook, script copy, md5, zip, caches),
-    ``generated/<part>/images/`` (figures and thumbnails), ``metrics_dir/<example>.json`` and
-    the built pages ``html_dir/<generated>/<part>/<example>.html``. Returns what it removed.
+    ``generated/<part>/images/`` (figures and thumbnails), ``metrics_dir/<example>.json``, the
+    built pages ``html_dir/<generated>/<part>/<example>.html`` with their ``_sources``,
+    ``_images`` and ``_downloads``, and the example's translation catalogs
+    ``locale_dir/<lang>/LC_MESSAGES/<generated>/<part>/<example>.po``. Returns what it removed.
     """
     gallery, generated = Path(gallery), Path(generated)
     stems = {p.stem for p in conventions.example_paths(gallery)}
@@ -63,16 +70,69 @@ def remove_orphans(
                     match = _GENERATED_IMAGE.match(path.name)
                     if match and match.group(1) not in here:
                         removed.append(path)
+            rel = part.relative_to(generated.parent)
+            folders = []
             if html_dir is not None:
-                pages = Path(html_dir) / part.relative_to(generated.parent)
-                for path in pages.glob("plot_*.html") if pages.is_dir() else []:
-                    if path.stem not in here:
+                folders += [Path(html_dir) / rel, Path(html_dir) / "_sources" / rel]
+            if locale_dir is not None:
+                folders += sorted(Path(locale_dir).glob(f"*/LC_MESSAGES/{rel.as_posix()}"))
+            for folder in folders:
+                for path in folder.glob("plot_*") if folder.is_dir() else []:
+                    if path.is_file() and path.name.split(".", 1)[0] not in here:
                         removed.append(path)
+    if html_dir is not None:
+        images = Path(html_dir) / "_images"
+        for path in images.glob("sphx_glr_plot_*") if images.is_dir() else []:
+            match = _GENERATED_IMAGE.match(path.name)
+            if match and match.group(1) not in stems:
+                removed.append(path)
+        downloads = Path(html_dir) / "_downloads"
+        for path in downloads.glob("*/plot_*") if downloads.is_dir() else []:
+            if path.name.split(".", 1)[0] not in stems:
+                removed.append(path)
     if metrics_dir is not None and Path(metrics_dir).is_dir():
         removed += [p for p in Path(metrics_dir).glob("*.json") if p.stem not in stems]
     for path in removed:
         path.unlink(missing_ok=True)
+        if path.parent.parent.name == "_downloads" and not any(path.parent.iterdir()):
+            path.parent.rmdir()
     return removed
+
+
+def catalogs_naming_missing_chapters(gallery: str | Path, locale_dir: str | Path) -> list[str]:
+    """One message per translation catalog that still names a chapter whose script is gone (a
+    gallery index's thumbnail, a link): the translated book would list a missing page."""
+    stems = {p.stem for p in conventions.example_paths(gallery)}
+    messages = []
+    for po_file in sorted(Path(locale_dir).rglob("*.po")):
+        named = set(re.findall(r"\bplot_\d+_\w+?(?=[^\w]|$)", po_file.read_text("utf-8")))
+        missing = sorted(named - stems)
+        if missing:
+            messages.append(
+                f"{po_file}: names the removed chapter(s) {', '.join(missing)}; update the "
+                "catalogs after this build: nox -R -s translations -- update"
+            )
+    return messages
+
+
+def _check_conventions(app: Any, gallery: Path) -> None:
+    """The static checks, in the build too: a page is never published with a wrong title."""
+    from sphinx.util import logging
+
+    logger = logging.getLogger(__name__)
+    index = Path(app.srcdir) / "index.md"
+    for problem in conventions.check_gallery(gallery, index if index.is_file() else None):
+        logger.warning(f"explainer: {problem}")
+    locale_dir = _locale_dir(app)
+    if locale_dir is not None and app.builder.name != "gettext":  # gettext is how to fix it
+        for message in catalogs_naming_missing_chapters(gallery, locale_dir):
+            logger.warning(f"explainer: {message}")
+
+
+def _locale_dir(app: Any) -> Path | None:
+    dirs = getattr(app.config, "locale_dirs", None) or []
+    folder = Path(app.srcdir) / dirs[0] if dirs else None
+    return folder if folder is not None and folder.is_dir() else None
 
 
 def widen_pattern(pattern: str, stale: Iterable[Path]) -> str:
@@ -90,8 +150,13 @@ def _prepare_gallery(app: Any) -> None:
     if conf is None:
         return
     for gallery, generated in _gallery_pairs(app):
+        _check_conventions(app, gallery)
         removed = remove_orphans(
-            gallery, generated, app.config.explainer_metrics_dir or None, app.outdir
+            gallery,
+            generated,
+            app.config.explainer_metrics_dir or None,
+            app.outdir,
+            _locale_dir(app),
         )
         if removed:
             app.env.explainer_rewrite_all = True

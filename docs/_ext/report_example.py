@@ -66,8 +66,10 @@ def _build_report_example(app: Any) -> None:
     if (folder / "report.json").is_file() and stamp_file.is_file():
         if stamp_file.read_text().strip() == stamp:
             return
-    if folder.is_dir() and not (folder / "report.json").is_file():
-        shutil.rmtree(folder)  # the placeholder of a build without examples
+    try:
+        report.output.check_out(folder)
+    except report.ReportError:  # the placeholder, or an older version's report: the build's own
+        shutil.rmtree(folder)
     logger.info(f"explainer: writing the example report of {recipe_name} into {folder}")
     try:
         report.generate(trained.model, "mnist").save(folder)

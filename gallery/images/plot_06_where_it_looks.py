@@ -415,7 +415,7 @@ for name, err in completeness.items():
 #
 # The edge control is the reference: it never looks at the weights, so it stays at 1
 # whatever is randomised, which is what a method that fails the check looks like. The
-# figure shows the support correlation; below it, one digit's maps through the cascade.
+# figure shows the support correlation; below it, one photo's maps through the cascade.
 
 checks = {}
 sanity_images = {"mnist_cnn": 12, "cifar10_quick": 6}
@@ -435,8 +435,8 @@ for name, (data, model) in nets.items():
 
 plot.sanity_figure(
     checks,
-    image=mnist.x_test[shown["mnist_cnn"][0]],
-    example="mnist_cnn",
+    image=cifar.x_test[shown["cifar10_quick"][0]],
+    example="cifar10_quick",
     suptitle="Sanity check: how much each method's maps change as the weights are randomised",
 )
 final = {n: {s: c.final(s) for s in faithfulness.SIMILARITIES} for n, c in checks.items()}
@@ -504,12 +504,14 @@ assert all(final["cifar10_quick"]["spearman_signed"][m] > 0.1 for m in ("gradien
 # Try it: occlusion by hand
 # -------------------------
 # The CIFAR-10 network runs in this page, in your browser (exported by
-# :func:`explainer.live.occlude`, with its weights stored at half precision to keep the page
-# small; nothing is sent anywhere). Pick a test photo and drag the grey square over it (or
-# focus the photo and use the arrow keys; Shift moves faster): the probabilities on the right
-# follow the square. Beside the photo is the occlusion map the page computes for the class the
-# network gives the whole photo: red where covering the photo lowers that probability. The
-# square is filled with the training set's mean colour, the baseline used above.
+# :func:`explainer.live.occlude`; nothing is sent anywhere). To keep the page small its
+# weights are stored as 8-bit integers with one scale per unit, so its probabilities differ a
+# little from those of the network above (``bench/live_bench.py`` measures by how much). Pick a
+# test photo and drag the grey square over it (or focus the photo and use the arrow keys; Shift
+# moves faster): the probabilities on the right follow the square. Beside the photo is the
+# occlusion map the page computes for the class the network gives the whole photo: red where
+# covering the photo lowers that probability. The square is filled with the training set's
+# mean colour, the baseline used above.
 
 from explainer import live
 
@@ -520,6 +522,6 @@ live.occlude(
     cifar.y_test[photos],
     class_names=list(cifar.class_names),
     fill=cifar.x_train.mean(axis=(0, 1, 2)),
-    dtype="float16",
+    dtype="int8",
     label="cifar10_quick, live: drag a grey square over a test photo",
 )

@@ -126,7 +126,7 @@ plot.top_patches(
 # checkerboard, because every ``conv3`` field overhangs the photo; the checkerboard does not
 # mean that the channel's strongest response sits near the border. In fact it sits on the
 # outer ring of the map less often than the ring's share of the positions (both printed
-# below): the channels respond most where the object usually is, towards the middle.
+# below): the strongest responses lean towards the middle of the photo, not its border.
 #
 top3 = top_cifar["conv3"]
 h3, w3 = conv3.output_shape

@@ -20,7 +20,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:  # Ctrl-C outside a command's own handling: one line, no traceback
+        print("explainer: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -536,6 +536,12 @@ class HiraganaFace:
     kind: str
     """``"print"`` or ``"handwriting"`` (handwriting- or brush-style design)."""
 
+    @property
+    def label(self) -> str:
+        """The font's name with its style unless that is the regular one (``"Klee One"``)."""
+        plain = self.style.lower() in {"regular", "mono", "book"} or self.style in self.name
+        return self.name if plain else f"{self.name} {self.style}"
+
 
 @dataclass(frozen=True, eq=False)
 class HiraganaData(ImageData):

@@ -285,21 +285,21 @@ def _declared_floors() -> dict[str, float]:
     return {r.name: r.floor for r in recipes if r.floor is not None}
 
 
-def mnist_softmax(
-    *, epochs: int = 10, batch_size: int = 128, learning_rate: float = 0.1, seed: int = 0
+def _zero_softmax(
+    name: str,
+    input_shape: tuple[int, ...],
+    defaults: dict[str, Any],
+    knobs: dict[str, Any],
+    seed: int,
+    floor: float | None = None,
 ) -> Recipe:
-    """784 → 10 softmax: no hidden layer, so each class has one weight "template".
+    """Flatten → 10-way softmax from zero weights, plain SGD: one weight template per class.
 
-    Plain SGD from zero weights (not Adam from random ones): a weight moves only as far as its
-    pixel's gradient pushes it, so pixels that are almost never inked stay at zero and the
-    templates show the digits, not Adam's amplified noise on the border (Templates chapter).
-    Floor 90 %: the Failure chapter says this network is right about nine times in ten.
+    ``floor`` applies to the default knobs only (a variant is not the book's network).
     """
-    defaults = {"epochs": 10, "batch_size": 128, "learning_rate": 0.1}
-    knobs = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
     return Recipe(
-        name=_variant("mnist_softmax", defaults, **knobs),
-        input_shape=(28, 28, 1),
+        name=_variant(name, defaults, **knobs),
+        input_shape=input_shape,
         layers=(
             _SCALE,
             ("Flatten", {"name": "flatten"}),
@@ -313,12 +313,27 @@ def mnist_softmax(
                 },
             ),
         ),
-        optimizer={"class_name": "SGD", "config": {"learning_rate": learning_rate}},
-        epochs=epochs,
-        batch_size=batch_size,
+        optimizer={"class_name": "SGD", "config": {"learning_rate": knobs["learning_rate"]}},
+        epochs=knobs["epochs"],
+        batch_size=knobs["batch_size"],
         seed=seed,
-        floor=0.90 if knobs == defaults else None,
+        floor=floor if knobs == defaults else None,
     )
+
+
+def mnist_softmax(
+    *, epochs: int = 10, batch_size: int = 128, learning_rate: float = 0.1, seed: int = 0
+) -> Recipe:
+    """784 → 10 softmax: no hidden layer, so each class has one weight "template".
+
+    Plain SGD from zero weights (not Adam from random ones): a weight moves only as far as its
+    pixel's gradient pushes it, so pixels that are almost never inked stay at zero and the
+    templates show the digits, not Adam's amplified noise on the border (Templates chapter).
+    Floor 90 %: the Failure chapter says this network is right about nine times in ten.
+    """
+    defaults = {"epochs": 10, "batch_size": 128, "learning_rate": 0.1}
+    knobs = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
+    return _zero_softmax("mnist_softmax", (28, 28, 1), defaults, knobs, seed, floor=0.90)
 
 
 def mnist_hidden10(
@@ -375,27 +390,7 @@ def cifar_softmax(
     """
     defaults = {"epochs": 10, "batch_size": 128, "learning_rate": 0.01}
     knobs = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
-    return Recipe(
-        name=_variant("cifar_softmax", defaults, **knobs),
-        input_shape=(32, 32, 3),
-        layers=(
-            _SCALE,
-            ("Flatten", {"name": "flatten"}),
-            (
-                "Dense",
-                {
-                    "units": 10,
-                    "activation": "softmax",
-                    "kernel_initializer": "zeros",
-                    "name": "output",
-                },
-            ),
-        ),
-        optimizer={"class_name": "SGD", "config": {"learning_rate": learning_rate}},
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-    )
+    return _zero_softmax("cifar_softmax", (32, 32, 3), defaults, knobs, seed)
 
 
 # Per-channel mean and standard deviation of the 50,000 CIFAR-10 training images (after /255).

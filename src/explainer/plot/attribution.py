@@ -11,6 +11,7 @@ near zero, and every map has its own scale (the methods' units differ; the color
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -26,13 +27,20 @@ from matplotlib.lines import Line2D
 
 from explainer.attribution import REGISTRY, SIGNED
 from explainer.faithfulness import Curves, SanityCheck
-from explainer.plot.grids import WEIGHT_CMAP
 from explainer.plot.images import draw_image, prepare_image
+from explainer.plot.style import (
+    BOOK_WIDTH,
+    FONT_SIZE,
+    SALIENCY_CMAP,
+    SMALL_FONT_SIZE,
+    SUPTITLE_FONT_SIZE,
+    TITLE_FONT_SIZE,
+    WEIGHT_CMAP,
+)
 
 __all__ = [
-    "METHOD_COLORS",
+    "MAX_GRID_IMAGES",
     "METHOD_LABELS",
-    "SALIENCY_CMAP",
     "AttributionGrid",
     "AttributionOverlay",
     "DeletionFigure",
@@ -46,8 +54,6 @@ __all__ = [
     "sanity_figure",
 ]
 
-SALIENCY_CMAP = "YlOrRd"
-"""Sequential colormap of unsigned maps: pale at zero, dark red at the map's maximum."""
 
 METHOD_LABELS: Mapping[str, str] = {k: m.label for k, m in REGISTRY.items()}
 """How the figures name each method and control (from :data:`explainer.attribution.REGISTRY`)."""
@@ -56,12 +62,17 @@ METHOD_COLORS: Mapping[str, str] = {k: m.color for k, m in REGISTRY.items()}
 """One colour per method and control in the curve figures (from the registry)."""
 
 
+def _row_label(name: str) -> str:
+    """A method's label on two lines when long, so it fits beside a row of small maps."""
+    return textwrap.fill(METHOD_LABELS.get(name, name), 12, break_long_words=False)
+
+
 def _is_control(name: str) -> bool:
     return name in REGISTRY and REGISTRY[name].model_free
 
 
-_FONT = 9
-_WIDTH = 7.8
+MAX_GRID_IMAGES = 6
+"""Images :func:`attribution_grid` lays out in a figure of its own (the book's width)."""
 
 
 def grey_image(image: np.ndarray) -> np.ndarray:
@@ -126,7 +137,7 @@ def attribution_overlay(
     ax.set_xticks([])
     ax.set_yticks([])
     if title is not None:
-        ax.set_title(title, fontsize=_FONT, color=title_color)
+        ax.set_title(title, fontsize=FONT_SIZE, color=title_color)
     return AttributionOverlay(ax=ax, image=base, heat=heat, norm=norm, signed=signed)
 
 
@@ -139,7 +150,7 @@ def _scale_bar(fig: Figure | SubFigure, cax: Axes, signed: bool) -> Colorbar:
         cbar.set_ticks([-1, 0, 1], labels=["−max", "0", "+max"])
     else:
         cbar.set_ticks([0, 1], labels=["0", "max"])
-    cbar.ax.tick_params(labelsize=_FONT - 1)
+    cbar.ax.tick_params(labelsize=SMALL_FONT_SIZE)
     return cbar
 
 
@@ -177,18 +188,24 @@ def attribution_grid(
     for method, m in maps.items():
         if np.shape(m)[0] != n:
             raise ValueError(f"{method!r} has {np.shape(m)[0]} maps for {n} images")
+    if fig is None and n > MAX_GRID_IMAGES:
+        raise ValueError(
+            f"attribution_grid fits {MAX_GRID_IMAGES} images legibly in the book's width, got "
+            f"{n}: draw them in groups of {MAX_GRID_IMAGES}, or pass fig= a figure about "
+            f"{1.25 * n + 1.9:.1f} inches wide (1.25 per image)"
+        )
     signed = {**SIGNED, **(signed or {})}
     rows = 1 + len(maps)
-    cell = min(1.25, (_WIDTH - 1.9) / n)
+    cell = min(1.25, (BOOK_WIDTH - 1.9) / n)
     if fig is None:
-        fig = plt.figure(figsize=(_WIDTH, rows * cell * 1.12 + 0.7), layout="constrained")
+        fig = plt.figure(figsize=(BOOK_WIDTH, rows * cell * 1.12 + 0.7), layout="constrained")
     axes = fig.subplots(rows, n + 2, squeeze=False, width_ratios=[1.0] * n + [0.09, 0.55])
     shown = []
     for j, image in enumerate(images):
         shown.append(draw_image(image, ax=axes[0, j]))
         if titles is not None:
             color = title_colors[j] if title_colors is not None else "black"
-            axes[0, j].set_title(titles[j], fontsize=_FONT, color=color)
+            axes[0, j].set_title(titles[j], fontsize=FONT_SIZE, color=color)
     overlays: dict[str, list[AttributionOverlay]] = {}
     bars: dict[str, Colorbar] = {}
     for i, (method, m) in enumerate(maps.items(), start=1):
@@ -196,13 +213,13 @@ def attribution_grid(
             attribution_overlay(images[j], m[j], signed=signed.get(method, False), ax=axes[i, j])
             for j in range(n)
         ]
-        axes[i, 0].set_ylabel(METHOD_LABELS.get(method, method), fontsize=_FONT)
+        axes[i, 0].set_ylabel(_row_label(method), fontsize=FONT_SIZE)
         bars[method] = _scale_bar(fig, axes[i, n], signed.get(method, False))
     for i in range(rows):
         axes[i, n + 1].set_axis_off()
     axes[0, n].set_axis_off()
     if suptitle:
-        fig.suptitle(suptitle, fontsize=_FONT + 2)
+        fig.suptitle(suptitle, fontsize=SUPTITLE_FONT_SIZE)
     return AttributionGrid(figure=fig, axes=axes, images=shown, overlays=overlays, colorbars=bars)
 
 
@@ -233,16 +250,19 @@ def deletion_curves(
         lines[method] = line
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel(f"share of pixels {kind}", fontsize=_FONT)
-    ax.set_ylabel("probability of the predicted class", fontsize=_FONT)
-    ax.tick_params(labelsize=_FONT - 1)
+    ax.set_xlabel(f"share of pixels {kind}", fontsize=FONT_SIZE)
+    ax.set_ylabel("probability of the predicted class", fontsize=FONT_SIZE)
+    ax.tick_params(labelsize=SMALL_FONT_SIZE)
     ax.grid(alpha=0.3)
     if legend:
         ax.legend(
-            fontsize=_FONT - 2, title="method (area)", title_fontsize=_FONT - 2, frameon=False
+            fontsize=SMALL_FONT_SIZE,
+            title="method (area)",
+            title_fontsize=SMALL_FONT_SIZE,
+            frameon=False,
         )
     if title:
-        ax.set_title(title, fontsize=_FONT + 1)
+        ax.set_title(title, fontsize=TITLE_FONT_SIZE)
     return lines
 
 
@@ -269,7 +289,7 @@ def deletion_figure(
     ncols = len(panels) if ncols is None else max(1, min(ncols, len(panels)))
     nrows = -(-len(panels) // ncols)
     if fig is None:
-        fig = plt.figure(figsize=(_WIDTH, 3.9 * nrows + 0.3), layout="constrained")
+        fig = plt.figure(figsize=(BOOK_WIDTH, 3.9 * nrows + 0.3), layout="constrained")
     grid = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     axes = list(grid.ravel())
     lines = {
@@ -282,7 +302,7 @@ def deletion_figure(
         if k % ncols:
             ax.set_ylabel("")
     if suptitle:
-        fig.suptitle(suptitle, fontsize=_FONT + 2)
+        fig.suptitle(suptitle, fontsize=SUPTITLE_FONT_SIZE)
     return DeletionFigure(figure=fig, axes=axes[: len(panels)], lines=lines)
 
 
@@ -322,10 +342,10 @@ def sanity_figure(
     chosen = checks[example] if example is not None else None
     n_rows = len(chosen.examples) if chosen is not None else 0
     n_cols = len(chosen.layers) + 1 if chosen is not None else 0
-    cell = (_WIDTH - 0.8) / max(n_cols, 1)
+    cell = (BOOK_WIDTH - 0.8) / max(n_cols, 1)
     maps_h = n_rows * cell * 1.05 + 0.5 if chosen is not None else 0.0
     if fig is None:
-        fig = plt.figure(figsize=(_WIDTH, 3.3 + maps_h), layout="constrained")
+        fig = plt.figure(figsize=(BOOK_WIDTH, 3.3 + maps_h), layout="constrained")
     if chosen is not None:
         top, bottom = fig.subfigures(2, 1, height_ratios=[3.1, maps_h])
     else:
@@ -347,19 +367,21 @@ def sanity_figure(
             )
             lines[name][method] = line
         ax.axhline(0, color="black", linewidth=0.6)
-        ax.set_xticks(xs, ["trained", *check.layers], rotation=30, ha="right", fontsize=_FONT - 1)
+        ax.set_xticks(
+            xs, ["trained", *check.layers], rotation=30, ha="right", fontsize=SMALL_FONT_SIZE
+        )
         ax.set_ylim(-0.3, 1.05)
-        ax.set_title(name, fontsize=_FONT + 1)
-        ax.set_xlabel("randomised from the top down to", fontsize=_FONT)
-        ax.tick_params(axis="y", labelsize=_FONT - 1)
+        ax.set_title(name, fontsize=TITLE_FONT_SIZE)
+        ax.set_xlabel("randomised from the top down to", fontsize=FONT_SIZE)
+        ax.tick_params(axis="y", labelsize=SMALL_FONT_SIZE)
         ax.grid(alpha=0.3)
     ylabel = {
         "spearman_support": "rank correlation with the\ntrained maps (on their support)",
         "spearman_signed": "rank correlation with\nthe trained maps (signed)",
         "ssim": "SSIM with the\ntrained maps",
     }.get(similarity, similarity)
-    curve_axes[0].set_ylabel(ylabel, fontsize=_FONT)
-    curve_axes[-1].legend(fontsize=_FONT - 2, frameon=False, loc="upper right")
+    curve_axes[0].set_ylabel(ylabel, fontsize=FONT_SIZE)
+    curve_axes[0].legend(fontsize=SMALL_FONT_SIZE, frameon=False, loc="lower left", ncols=2)
     overlays: dict[str, list[AttributionOverlay]] = {}
     map_axes = np.empty((0, 0), dtype=object)
     if chosen is not None and bottom is not None and image is not None:
@@ -370,12 +392,14 @@ def sanity_figure(
                 attribution_overlay(image, stack[k], signed=signed, ax=map_axes[i, k])
                 for k in range(n_cols)
             ]
-            map_axes[i, 0].set_ylabel(METHOD_LABELS.get(method, method), fontsize=_FONT - 1)
+            map_axes[i, 0].set_ylabel(_row_label(method), fontsize=SMALL_FONT_SIZE)
         for k, label in enumerate(["trained", *chosen.layers]):
-            map_axes[0, k].set_title(label if k == 0 else f"to {label}", fontsize=_FONT - 1)
-        bottom.suptitle(f"{example}: one image's maps as the layers are randomised", fontsize=_FONT)
+            map_axes[0, k].set_title(label if k == 0 else f"to {label}", fontsize=SMALL_FONT_SIZE)
+        bottom.suptitle(
+            f"{example}: one image's maps as the layers are randomised", fontsize=FONT_SIZE
+        )
     if suptitle:
-        fig.suptitle(suptitle, fontsize=_FONT + 2)
+        fig.suptitle(suptitle, fontsize=SUPTITLE_FONT_SIZE)
     return SanityFigure(
         figure=fig, curve_axes=curve_axes, lines=lines, map_axes=map_axes, overlays=overlays
     )

@@ -23,12 +23,9 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from explainer.plot.images import draw_image
+from explainer.plot.style import DIAGONAL_COLOR, DIAGONAL_FILL, FONT_SIZE
 
-__all__ = ["DIAGONAL_COLOR", "ConfusionExamplesDisplay", "most_confident_per_cell"]
-
-DIAGONAL_COLOR = "#2ca02c"
-"""Green frame / fill of the diagonal (correct answers), as in ml4a's figure."""
-_DIAGONAL_FILL = "#d8efd3"
+__all__ = ["ConfusionExamplesDisplay", "most_confident_per_cell"]
 
 
 def most_confident_per_cell(
@@ -196,7 +193,7 @@ class ConfusionExamplesDisplay:
                 (i - 0.5, i - 0.5),
                 1.0,
                 1.0,
-                facecolor=_DIAGONAL_FILL if fill else "none",
+                facecolor=DIAGONAL_FILL if fill else "none",
                 edgecolor=DIAGONAL_COLOR,
                 lw=1.8,
                 zorder=0.5 if fill else 3,
@@ -211,7 +208,7 @@ class ConfusionExamplesDisplay:
         *,
         show_counts: bool = True,
         gap: float = 0.06,
-        fontsize: float = 9,
+        fontsize: float = FONT_SIZE,
         count_fontsize: float = 7,
         suptitle: str | None = None,
         image_kw: dict[str, Any] | None = None,
@@ -271,7 +268,7 @@ class ConfusionExamplesDisplay:
         *,
         cmap: str = "Oranges",
         colorbar: bool = True,
-        fontsize: float = 9,
+        fontsize: float = FONT_SIZE,
         suptitle: str | None = None,
     ) -> ConfusionExamplesDisplay:
         """Draw the counts matrix: true rows, predicted columns, the diagonal in green.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure, SubFigure
 
-from explainer.plot.weights import HISTOGRAM_COLORS
+from explainer.plot.style import HISTOGRAM_COLORS, LARGE_FONT_SIZE
 
 __all__ = ["FeaturePairs", "feature_pairs"]
 
@@ -35,12 +36,13 @@ def feature_pairs(
     n: int = 1500,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 11,
+    fontsize: float = LARGE_FONT_SIZE,
+    scatter_kw: Mapping[str, Any] | None = None,
 ) -> FeaturePairs:
     """One scatter panel per pair of (0-based) feature indices, points coloured by class.
 
     Only the first ``n`` samples are drawn: enough to see the structure, few enough to see
-    through it.
+    through it. ``scatter_kw`` goes to every ``Axes.scatter`` call (e.g. ``{"s": 2}``).
     """
     x = np.asarray(x)[:n]
     y = np.asarray(y)[:n]
@@ -58,11 +60,14 @@ def feature_pairs(
                 ax.scatter(
                     x[sel, i],
                     x[sel, j],
-                    s=5,
-                    alpha=0.5,
-                    color=HISTOGRAM_COLORS[k % len(HISTOGRAM_COLORS)],
-                    label=names[k],
-                    linewidths=0,
+                    **{
+                        "s": 5,
+                        "alpha": 0.5,
+                        "color": HISTOGRAM_COLORS[k % len(HISTOGRAM_COLORS)],
+                        "label": names[k],
+                        "linewidths": 0,
+                    }
+                    | dict(scatter_kw or {}),
                 )
             )
         drawn.append(panel)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,11 +19,9 @@ from matplotlib.text import Text
 from matplotlib.transforms import offset_copy
 
 from explainer.plot.images import prepare_image
+from explainer.plot.style import FONT_SIZE, MIN_FONT_SIZE, WEIGHT_CMAP
 
-__all__ = ["WEIGHT_CMAP", "TileGrid", "symmetric_norm", "tile_grid"]
-
-WEIGHT_CMAP = "RdBu_r"
-"""Diverging colormap for weights: red positive, blue negative, white at zero."""
+__all__ = ["TileGrid", "symmetric_norm", "tile_grid"]
 
 
 def symmetric_norm(values: np.ndarray) -> Normalize:
@@ -64,7 +62,7 @@ class TileGrid:
         where: Literal["above", "below"] = "above",
         loc: Literal["left", "center", "right"] = "center",
         color: str = "black",
-        fontsize: float = 9,
+        fontsize: float = FONT_SIZE,
         pad: float = 2.0,
     ) -> Text:
         """Write ``text`` just above or below tile ``index``, ``pad`` points from its edge.
@@ -102,6 +100,35 @@ def _as_tiles(images: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
     return tiles
 
 
+def _title_size(
+    fig: Figure | SubFigure, titles: Sequence[str], fontsize: float, width_pt: float, ncols: int
+) -> float:
+    """The font size at which the widest title fits its tile's width (``width_pt`` points),
+    at most ``fontsize``; refuses when even :data:`MIN_FONT_SIZE` would overlap the next tile."""
+    if ncols == 1 or not titles:
+        return fontsize
+    renderer = fig.figure.canvas.get_renderer()
+    probe = Text(0, 0, "", fontsize=fontsize, figure=fig.figure)
+    widest, longest = 0.0, ""
+    for title in titles:
+        for line in str(title).split("\n"):
+            probe.set_text(line)
+            width = probe.get_window_extent(renderer).width * 72 / fig.figure.dpi
+            if width > widest:
+                widest, longest = width, line
+    if widest <= width_pt:
+        return fontsize
+    size = fontsize * width_pt / widest
+    if size < MIN_FONT_SIZE:
+        raise ValueError(
+            f"tile_grid: the title {longest!r} is {widest:.0f} pt wide at {fontsize:g} pt, but a "
+            f"tile is {width_pt:.0f} pt wide ({ncols} columns of {len(titles)} tiles): even at "
+            f"{MIN_FONT_SIZE} pt it would overlap its neighbour. Use fewer columns (ncols=), a "
+            "larger tile_size= or shorter titles"
+        )
+    return size
+
+
 def tile_grid(
     images: np.ndarray | Sequence[np.ndarray],
     *,
@@ -116,10 +143,11 @@ def tile_grid(
     fig: Figure | SubFigure | None = None,
     tile_size: float = 0.75,
     suptitle: str | None = None,
-    fontsize: float = 9,
+    fontsize: float = FONT_SIZE,
     label_lines: tuple[float, float] | None = None,
     gap: float = 0.08,
     frame: bool = True,
+    imshow_kw: Mapping[str, Any] | None = None,
 ) -> TileGrid:
     """Draw ``images`` as a grid of small tiles and return the artists.
 
@@ -147,6 +175,12 @@ def tile_grid(
         Space between tiles, as a fraction of a tile.
     frame
         Outline every tile with a thin black line, like the edge of an axes.
+    imshow_kw
+        Passed to every tile's ``Axes.imshow`` (e.g. ``{"interpolation": "bilinear"}``).
+
+    Any number of tiles is laid out legibly: titles wider than a tile are set smaller, down to
+    :data:`~explainer.plot.style.MIN_FONT_SIZE`; titles that would still overlap are refused
+    with a message (fewer columns, a larger ``tile_size`` or shorter titles fix it).
     """
     tiles = _as_tiles(images)
     n = len(tiles)
@@ -194,6 +228,7 @@ def tile_grid(
         else:
             shared_norm = Normalize(vmin=float(stacked.min()), vmax=float(stacked.max()))
     cmap = cmap or (WEIGHT_CMAP if diverging else "gray")
+    extra_kw = dict(imshow_kw or {})
     drawn: list[AxesImage] = []
     norms: list[Normalize | None] = []
     boxes: list[tuple[float, float, float, float]] = []
@@ -207,7 +242,9 @@ def tile_grid(
             pixels = prepare_image(tile)  # the one rule for input images
             white = 255 if pixels.dtype == np.uint8 else 1
             grey_kw = {"cmap": "gray", "vmin": 0, "vmax": white} if pixels.ndim == 2 else {}
-            im = ax.imshow(pixels, interpolation="nearest", extent=extent, **grey_kw)
+            im = ax.imshow(
+                pixels, **({"interpolation": "nearest"} | grey_kw | extra_kw), extent=extent
+            )
             norms.append(im.norm if pixels.ndim == 2 else None)
         else:
             norm = shared_norm
@@ -217,7 +254,8 @@ def tile_grid(
                     if diverging
                     else Normalize(vmin=float(tile.min()), vmax=float(tile.max()))
                 )
-            im = ax.imshow(tile, cmap=cmap, norm=norm, interpolation="nearest", extent=extent)
+            kw = {"cmap": cmap, "norm": norm, "interpolation": "nearest"} | extra_kw
+            im = ax.imshow(tile, **kw, extent=extent)
             norms.append(norm)
         drawn.append(im)
         boxes.append((left, top, left + w, top + h))
@@ -236,9 +274,10 @@ def tile_grid(
             autolim=False,
         )
     if titles is not None:
+        size = _title_size(fig, titles[:n], fontsize, pitch_x / per_inch * 72, ncols)
         for i, title in enumerate(titles[:n]):
             color = title_colors[i] if title_colors is not None else "black"
-            grid.titles.append(grid.label(i, title, color=color, fontsize=fontsize))
+            grid.titles.append(grid.label(i, title, color=color, fontsize=size))
     if colorbar and shared_norm is not None:
         cbar = fig.colorbar(drawn[0], ax=ax, shrink=0.8, aspect=30, pad=0.02)
         if colorbar_label:

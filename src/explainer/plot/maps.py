@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,15 +24,23 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
-from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
+from explainer.plot.grids import TileGrid, symmetric_norm, tile_grid
 from explainer.plot.images import draw_image
+from explainer.plot.style import (
+    FEATURE_CMAP,
+    FONT_SIZE,
+    OTHER_COLOR,
+    PRED_LABEL_COLOR,
+    SMALL_FONT_SIZE,
+    SUPTITLE_FONT_SIZE,
+    TITLE_FONT_SIZE,
+    TRUE_LABEL_COLOR,
+    WEIGHT_CMAP,
+)
 from explainer.plot.text import percent
 from explainer.probe import ConvStages, most_confident_mistakes
 
 __all__ = [
-    "FEATURE_CMAP",
-    "PRED_LABEL_COLOR",
-    "TRUE_LABEL_COLOR",
     "ConvStagesFigure",
     "FiltersComparison",
     "LayerMapsFigure",
@@ -46,15 +55,6 @@ __all__ = [
     "mistakes_grid",
     "probability_bars",
 ]
-
-FEATURE_CMAP = "gray"
-"""Colormap of non-negative feature maps: black where a filter does not respond."""
-TRUE_LABEL_COLOR = "#0b2a6f"
-"""Dark blue: the true label in :func:`mistakes_grid`."""
-PRED_LABEL_COLOR = "#d62728"
-"""Red: the (wrong) predicted label in :func:`mistakes_grid`."""
-
-_FONT = 9
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def filters_grid(
             rgb = 0.5 + w / (2 * m) if m > 0 else np.full_like(w, 0.5)
             tiles.append(np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8))
         return tile_grid(
-            tiles, ncols=ncols, titles=titles, fig=fig, suptitle=suptitle, fontsize=_FONT
+            tiles, ncols=ncols, titles=titles, fig=fig, suptitle=suptitle, fontsize=FONT_SIZE
         )
     planes = k[:, :, 0, :] if n_in == 1 else k.mean(axis=2)
     return tile_grid(
@@ -157,7 +157,7 @@ def filters_grid(
         colorbar_label="weight" if n_in == 1 else "mean weight over input channels",
         fig=fig,
         suptitle=suptitle,
-        fontsize=_FONT,
+        fontsize=FONT_SIZE,
     )
 
 
@@ -196,9 +196,9 @@ def filters_comparison(
         for k, t, sub in zip(kernels, titles, subs, strict=True)
     ]
     for grid in grids:
-        grid.figure.suptitle(grid.figure.get_suptitle(), fontsize=_FONT + 1)
+        grid.figure.suptitle(grid.figure.get_suptitle(), fontsize=TITLE_FONT_SIZE)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=_FONT + 2)
+        fig.suptitle(suptitle, fontsize=SUPTITLE_FONT_SIZE)
     return FiltersComparison(figure=fig, grids=grids)
 
 
@@ -239,14 +239,14 @@ def feature_maps(
         fig=fig,
         tile_size=tile_size,
         suptitle=suptitle,
-        fontsize=_FONT,
+        fontsize=FONT_SIZE,
     )
     _apply_norm(grid, norm)
     if colorbar:
         grid.colorbar = grid.figure.colorbar(
             grid.images[0], ax=grid.ax, shrink=0.8, aspect=30, pad=0.02
         )
-        grid.colorbar.ax.tick_params(labelsize=_FONT)
+        grid.colorbar.ax.tick_params(labelsize=FONT_SIZE)
     return grid
 
 
@@ -308,7 +308,7 @@ def conv_stages_figure(
     input_ax = top.subplots()
     input_image = _show_image(input_ax, image)
     if image_title:
-        input_ax.set_title(image_title, fontsize=_FONT + 1)
+        input_ax.set_title(image_title, fontsize=TITLE_FONT_SIZE)
 
     # The scale is set by the strongest response that survives the activation, so the maps
     # after it use the full colour range; stronger negative values saturate (the colorbar's
@@ -325,15 +325,15 @@ def conv_stages_figure(
             diverging=True,
             fig=sub,
             suptitle=_STAGE_TITLES[key].format(act=act),
-            fontsize=_FONT,
+            fontsize=FONT_SIZE,
         )
         _apply_norm(grid, norm)
         grids[key] = grid
     cax = panels[-1].add_axes((0.08, 0.08, 0.2, 0.78))
     cbar = panels[-1].colorbar(grids["pre"].images[0], cax=cax, extend=extend)
-    cbar.ax.tick_params(labelsize=_FONT)
+    cbar.ax.tick_params(labelsize=FONT_SIZE)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=_FONT + 2)
+        fig.suptitle(suptitle, fontsize=SUPTITLE_FONT_SIZE)
     return ConvStagesFigure(
         figure=fig,
         input_ax=input_ax,
@@ -400,16 +400,18 @@ def maps_comparison(
         ax = top.subplots()
         _show_image(ax, image)
         color = title_colors[i] if title_colors is not None else "black"
-        texts.append(ax.set_title(titles[i], fontsize=_FONT + 1, color=color))
+        texts.append(ax.set_title(titles[i], fontsize=TITLE_FONT_SIZE, color=color))
         input_axes.append(ax)
-        grid = tile_grid(t, ncols=ncols, cmap=cmap, diverging=diverging, fig=bottom, fontsize=_FONT)
+        grid = tile_grid(
+            t, ncols=ncols, cmap=cmap, diverging=diverging, fig=bottom, fontsize=FONT_SIZE
+        )
         _apply_norm(grid, norm)
         grids.append(grid)
     cax = panels[-1].add_axes((0.08, 0.06, 0.22, 0.6))
     cbar = panels[-1].colorbar(grids[0].images[0], cax=cax)
-    cbar.ax.tick_params(labelsize=_FONT)
+    cbar.ax.tick_params(labelsize=FONT_SIZE)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=_FONT + 2)
+        fig.suptitle(suptitle, fontsize=SUPTITLE_FONT_SIZE)
     return MapsComparison(
         figure=fig, input_axes=input_axes, grids=grids, norm=norm, colorbar=cbar, titles=texts
     )
@@ -480,7 +482,7 @@ def mistakes_grid(
         ncols=ncols,
         fig=fig,
         suptitle=suptitle,
-        fontsize=_FONT,
+        fontsize=FONT_SIZE,
         label_lines=lines,
         tile_size=tile_size,
     )
@@ -490,7 +492,7 @@ def mistakes_grid(
     for i, (t, p, c) in enumerate(zip(true_labels, pred_labels, conf, strict=True)):
         pred_text = f"→ {p}" + (f"\n{percent(c)}" if show_confidence and not short else "")
         if short:
-            font = _FONT + 1
+            font = TITLE_FONT_SIZE
             true_texts.append(grid.label(i, t, loc="left", fontsize=font, color=TRUE_LABEL_COLOR))
             pred_texts.append(
                 grid.label(i, pred_text, loc="right", fontsize=font, color=PRED_LABEL_COLOR)
@@ -498,11 +500,15 @@ def mistakes_grid(
             if show_confidence:
                 conf_texts.append(
                     grid.label(
-                        i, percent(c), where="below", fontsize=_FONT - 1, color=PRED_LABEL_COLOR
+                        i,
+                        percent(c),
+                        where="below",
+                        fontsize=SMALL_FONT_SIZE,
+                        color=PRED_LABEL_COLOR,
                     )
                 )
         else:
-            font = _FONT - 1
+            font = SMALL_FONT_SIZE
             true_texts.append(grid.label(i, t, fontsize=font, color=TRUE_LABEL_COLOR))
             pred_texts.append(
                 grid.label(i, pred_text, where="below", fontsize=font, color=PRED_LABEL_COLOR)
@@ -531,20 +537,23 @@ def probability_bars(
     *,
     ax: Axes | None = None,
     title: str | None = "class probabilities",
+    bar_kw: Mapping[str, Any] | None = None,
 ) -> BarContainer:
-    """One sample's class probabilities as horizontal bars, the most probable class in red."""
+    """One sample's class probabilities as horizontal bars, the most probable class in red.
+
+    ``bar_kw`` goes to ``Axes.barh`` (e.g. ``{"height": 0.5}``)."""
     p = np.asarray(proba, dtype=np.float64).reshape(-1)
     ax = ax if ax is not None else plt.gca()
     names = [_label(class_names, k) for k in range(len(p))]
     top = int(np.argmax(p))
-    colors = ["#9a9a9a"] * len(p)
+    colors = [OTHER_COLOR] * len(p)
     colors[top] = PRED_LABEL_COLOR
     ypos = np.arange(len(p))
-    bars = ax.barh(ypos, p, color=colors, height=0.7)
-    ax.set_yticks(ypos, names, fontsize=_FONT)
+    bars = ax.barh(ypos, p, **({"color": colors, "height": 0.7} | dict(bar_kw or {})))
+    ax.set_yticks(ypos, names, fontsize=FONT_SIZE)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.tick_params(axis="x", labelsize=_FONT)
+    ax.tick_params(axis="x", labelsize=FONT_SIZE)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
@@ -555,11 +564,11 @@ def probability_bars(
         percent(p[top]),
         va="center",
         ha="right" if inside else "left",
-        fontsize=_FONT,
+        fontsize=FONT_SIZE,
         color="white" if inside else "black",
     )
     if title:
-        ax.set_title(title, fontsize=_FONT + 1)
+        ax.set_title(title, fontsize=TITLE_FONT_SIZE)
     return bars
 
 
@@ -616,7 +625,7 @@ def layer_maps_figure(
         ax_img, ax_p = head.subplots(), None
     _show_image(ax_img, image)
     if image_title:
-        ax_img.set_title(image_title, fontsize=_FONT + 1)
+        ax_img.set_title(image_title, fontsize=TITLE_FONT_SIZE)
     bars = probability_bars(proba, class_names, ax=ax_p) if ax_p is not None else None
 
     grids: dict[str, TileGrid] = {}
@@ -634,13 +643,13 @@ def layer_maps_figure(
                 diverging=diverging,
                 fig=cell,
                 suptitle=f"{name}: {t.shape[0]} maps of {t.shape[1]}×{t.shape[2]}",
-                fontsize=_FONT,
+                fontsize=FONT_SIZE,
             )
             _apply_norm(grid, norm)
             grids[name] = grid
             used[name] = norm
     if suptitle:
-        fig.suptitle(suptitle, fontsize=_FONT + 2)
+        fig.suptitle(suptitle, fontsize=SUPTITLE_FONT_SIZE)
     return LayerMapsFigure(
         figure=fig, input_ax=ax_img, grids=grids, norms=used, proba_ax=ax_p, bars=bars
     )

@@ -22,10 +22,10 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
+from explainer.plot.style import CLASS_COLORS, CLASS_LIGHT_COLORS, SPACE_BOX_COLOR, SPACE_LINE_COLOR
 from explainer.probe import DecisionMap, DenseMap, State
 
 __all__ = [
-    "CLASS_COLORS",
     "DecisionBoundaries",
     "LayerStrip",
     "PointSets",
@@ -36,12 +36,6 @@ __all__ = [
     "point_sets",
     "space_3d",
 ]
-
-CLASS_COLORS: tuple[str, str] = ("tab:blue", "tab:orange")
-"""Class 0 blue, class 1 orange (the colours of the DNN-geometry article)."""
-
-_LINE_COLOR = "0.55"
-_BOX_COLOR = "0.35"
 
 
 def _colors(y: np.ndarray) -> np.ndarray:
@@ -176,16 +170,16 @@ class LayerStrip:
 
 
 def _unit_box_2d(ax: Axes) -> None:
-    ax.plot([-1, 1, 1, -1, -1], [-1, -1, 1, 1, -1], color=_BOX_COLOR, lw=0.6, ls=":")
+    ax.plot([-1, 1, 1, -1, -1], [-1, -1, 1, 1, -1], color=SPACE_BOX_COLOR, lw=0.6, ls=":")
 
 
 def _unit_box_3d(ax: Axes) -> None:
     for a in (-1, 1):
         for b in (-1, 1):
             t = np.array([-1, 1])
-            ax.plot(t, [a, a], [b, b], color=_BOX_COLOR, lw=0.4, ls=":")
-            ax.plot([a, a], t, [b, b], color=_BOX_COLOR, lw=0.4, ls=":")
-            ax.plot([a, a], [b, b], t, color=_BOX_COLOR, lw=0.4, ls=":")
+            ax.plot(t, [a, a], [b, b], color=SPACE_BOX_COLOR, lw=0.4, ls=":")
+            ax.plot([a, a], t, [b, b], color=SPACE_BOX_COLOR, lw=0.4, ls=":")
+            ax.plot([a, a], [b, b], t, color=SPACE_BOX_COLOR, lw=0.4, ls=":")
 
 
 def _plane(ax: Axes, m: DenseMap, lim: float = 1.05) -> object:
@@ -252,7 +246,7 @@ def layer_strip(
             lc = None
             if lines is not None:
                 lc = LineCollection(
-                    list(lines.values), colors=_LINE_COLOR, linewidths=0.4, alpha=0.8, zorder=1
+                    list(lines.values), colors=SPACE_LINE_COLOR, linewidths=0.4, alpha=0.8, zorder=1
                 )
                 ax.add_collection(lc)
             if unit_box:
@@ -275,7 +269,7 @@ def layer_strip(
                 from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
                 lc = Line3DCollection(
-                    list(lines.values), colors=_LINE_COLOR, linewidths=0.3, alpha=0.6, zorder=1
+                    list(lines.values), colors=SPACE_LINE_COLOR, linewidths=0.3, alpha=0.6, zorder=1
                 )
                 ax.add_collection3d(lc)
             if unit_box:
@@ -355,7 +349,7 @@ def space_3d(
 
             ax.add_collection3d(
                 Line3DCollection(
-                    list(lines.values), colors=_LINE_COLOR, linewidths=0.3, alpha=0.5, zorder=1
+                    list(lines.values), colors=SPACE_LINE_COLOR, linewidths=0.3, alpha=0.5, zorder=1
                 )
             )
         pts = state.values[idx]
@@ -432,9 +426,9 @@ def animate_states(
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_aspect("equal", adjustable="box")
-    lc = LineCollection([], colors=_LINE_COLOR, linewidths=0.5, alpha=0.8, zorder=1)
+    lc = LineCollection([], colors=SPACE_LINE_COLOR, linewidths=0.5, alpha=0.8, zorder=1)
     ax.add_collection(lc)
-    (box,) = ax.plot([-1, 1, 1, -1, -1], [-1, -1, 1, 1, -1], color=_BOX_COLOR, lw=0.8, ls=":")
+    (box,) = ax.plot([-1, 1, 1, -1, -1], [-1, -1, 1, 1, -1], color=SPACE_BOX_COLOR, lw=0.8, ls=":")
     sc = ax.scatter(pts[0][:, 0], pts[0][:, 1], c=colors, s=5, linewidths=0, zorder=2)
     (sep,) = ax.plot([], [], color="black", lw=1.5, ls="--", zorder=3)
     title: Text = ax.set_title("", fontsize=10)
@@ -513,7 +507,7 @@ def decision_boundaries(
         ax.remove()
     axes = flat[:n]
     fills, lines, scatters = [], [], []
-    light = ("#c6dbef", "#fdd0a2")  # light blue, light orange
+    light = CLASS_LIGHT_COLORS
     for ax, dm, (x, y), title in zip(axes, maps, data, titles, strict=True):
         fills.append(ax.contourf(dm.xs, dm.ys, dm.proba, levels=[0.0, 0.5, 1.0], colors=light))
         lines.append(

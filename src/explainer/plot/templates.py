@@ -23,12 +23,20 @@ from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 from matplotlib.text import Annotation
 
-from explainer.plot.grids import WEIGHT_CMAP, TileGrid, symmetric_norm, tile_grid
+from explainer.plot.grids import TileGrid, symmetric_norm, tile_grid
 from explainer.plot.images import draw_image
+from explainer.plot.style import (
+    CORRECT_COLOR,
+    FONT_SIZE,
+    MUTED_COLOR,
+    NEGATIVE_COLOR,
+    POSITIVE_COLOR,
+    TITLE_FONT_SIZE,
+    WEIGHT_CMAP,
+    WRONG_COLOR,
+)
 
 __all__ = [
-    "NEGATIVE_COLOR",
-    "POSITIVE_COLOR",
     "ClassGrid",
     "HiddenLayerFigure",
     "TemplateCloseup",
@@ -40,12 +48,6 @@ __all__ = [
     "template_grid",
     "top_k_figure",
 ]
-
-_CMAP = plt.get_cmap(WEIGHT_CMAP)
-POSITIVE_COLOR = _CMAP(0.85)
-"""Bar colour for positive weights: the red end of :data:`WEIGHT_CMAP`."""
-NEGATIVE_COLOR = _CMAP(0.15)
-"""Bar colour for negative weights: the blue end of :data:`WEIGHT_CMAP`."""
 
 
 def _unit_images(kernel: np.ndarray, image_shape: Sequence[int]) -> np.ndarray:
@@ -100,7 +102,7 @@ def template_grid(
     scale: Literal["shared", "per_tile"] = "shared",
     suptitle: str | None = None,
     tile_size: float = 1.0,
-    fontsize: float = 9,
+    fontsize: float = FONT_SIZE,
 ) -> TileGrid:
     """One picture per unit of a dense layer that reads raw pixels.
 
@@ -185,7 +187,7 @@ def template_closeup(
     region: tuple[slice, slice] | None = None,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 10,
+    fontsize: float = TITLE_FONT_SIZE,
 ) -> TemplateCloseup:
     """One unit's grey weights drawn large, beside the pictures that explain them.
 
@@ -296,7 +298,7 @@ def hidden_layer_figure(
     unit_names: Sequence[str] | None = None,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 9,
+    fontsize: float = FONT_SIZE,
 ) -> HiddenLayerFigure:
     """The hidden units' input weights on top, each class's weights from them as bars below.
 
@@ -396,11 +398,6 @@ class TopKFigure:
     """(n_examples, k) class indices shown, most probable first."""
 
 
-_TRUE_COLOR = "tab:green"
-_WRONG_COLOR = "tab:red"
-_OTHER_COLOR = "0.65"
-
-
 def _display_image(ax: Axes, img: np.ndarray) -> AxesImage:
     return draw_image(img, ax=ax, ticks=True)  # the one rule for input images
 
@@ -415,7 +412,7 @@ def top_k_figure(
     titles: Sequence[str] | None = None,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 9,
+    fontsize: float = FONT_SIZE,
 ) -> TopKFigure:
     """Each image above a bar chart of its ``k`` most probable classes.
 
@@ -451,7 +448,7 @@ def top_k_figure(
         bax = fig.add_subplot(grid[1, i])
         classes = top[i][::-1]  # most probable on top
         colors = [
-            _TRUE_COLOR if c == y_true[i] else _WRONG_COLOR if c == top[i][0] else _OTHER_COLOR
+            CORRECT_COLOR if c == y_true[i] else WRONG_COLOR if c == top[i][0] else MUTED_COLOR
             for c in classes
         ]
         bars.append(bax.barh(np.arange(k), proba[i, classes], color=colors, height=0.7))
@@ -508,7 +505,7 @@ def class_grid(
     per_class: int = 8,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 9,
+    fontsize: float = FONT_SIZE,
     tile_size: float = 0.75,
 ) -> ClassGrid:
     """One row per class with its first ``per_class`` images, the class named on the left.

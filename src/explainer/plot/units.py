@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,10 +20,10 @@ from matplotlib.transforms import offset_copy
 
 from explainer.plot.grids import TileGrid, tile_grid
 from explainer.plot.images import image_range
+from explainer.plot.style import CLASS_PALETTE, FONT_SIZE, OUTSIDE_GREYS, TITLE_FONT_SIZE
 from explainer.units import Patches, grid_layout
 
 __all__ = [
-    "CLASS_PALETTE",
     "EmbeddingScatter",
     "ThumbnailMosaic",
     "TopPatchesFigure",
@@ -33,11 +34,6 @@ __all__ = [
     "top_patches",
     "visualisation_beside_examples",
 ]
-
-CLASS_PALETTE: tuple[str, ...] = tuple(plt.get_cmap("tab10").colors)  # type: ignore[attr-defined]
-"""One colour per class (matplotlib's tab10), the same in the scatter and the mosaic frames."""
-
-_OUTSIDE = (236, 208)  # the two greys of the checkerboard drawn where a field leaves the image
 
 
 def display_tiles(
@@ -71,7 +67,7 @@ def display_tiles(
         mask = ~np.asarray(inside, dtype=bool)
         h, w = mask.shape[-2:]
         rows, cols = np.indices((h, w))
-        checker = np.where((rows // 2 + cols // 2) % 2 == 0, *_OUTSIDE).astype(np.uint8)
+        checker = np.where((rows // 2 + cols // 2) % 2 == 0, *OUTSIDE_GREYS).astype(np.uint8)
         rgb[mask] = np.broadcast_to(checker, mask.shape)[mask][:, None]
     return rgb
 
@@ -114,7 +110,7 @@ def top_patches(
     value_range: tuple[float, float] | None = None,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 9,
+    fontsize: float = FONT_SIZE,
 ) -> TopPatchesFigure:
     """Channels × top patches: row ``c`` shows the inputs that excite channel ``c`` most, best
     first (Zeiler & Fergus' picture).
@@ -180,7 +176,7 @@ def visualisation_beside_examples(
     headings: tuple[str, str] = ("optimised", "top real examples, best first"),
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 9,
+    fontsize: float = FONT_SIZE,
 ) -> VisualisationFigure:
     """For each unit, the input optimised to excite it (first column) beside its top real
     examples.
@@ -249,13 +245,14 @@ def embedding_scatter(
     class_names: Sequence[str] | None = None,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 10,
+    fontsize: float = TITLE_FONT_SIZE,
     size: float = 6,
+    scatter_kw: Mapping[str, Any] | None = None,
 ) -> EmbeddingScatter:
     """2-D embeddings (one panel per entry, titled by its key), points coloured by class.
 
     t-SNE's axes have no units and its panels no common scale, so ticks are left off; one
-    legend of class names serves every panel.
+    legend of class names serves every panel. ``scatter_kw`` goes to every ``Axes.scatter``.
     """
     y = np.asarray(y).reshape(-1)
     classes = np.unique(y)
@@ -275,11 +272,14 @@ def embedding_scatter(
                 ax.scatter(
                     xy[sel, 0],
                     xy[sel, 1],
-                    s=size,
-                    color=CLASS_PALETTE[int(c) % len(CLASS_PALETTE)],
-                    label=names[int(c)] if int(c) < len(names) else str(c),
-                    linewidths=0,
-                    alpha=0.8,
+                    **{
+                        "s": size,
+                        "color": CLASS_PALETTE[int(c) % len(CLASS_PALETTE)],
+                        "label": names[int(c)] if int(c) < len(names) else str(c),
+                        "linewidths": 0,
+                        "alpha": 0.8,
+                    }
+                    | dict(scatter_kw or {}),
                 )
             )
         drawn.append(panel)
@@ -325,7 +325,7 @@ def thumbnail_mosaic(
     ax: Axes | None = None,
     title: str | None = None,
     suptitle: str | None = None,
-    fontsize: float = 10,
+    fontsize: float = TITLE_FONT_SIZE,
 ) -> ThumbnailMosaic:
     """The images themselves placed by their 2-D position, snapped to a grid so none overlap
     (Karpathy's CS231n t-SNE picture; see :func:`explainer.units.grid_layout`).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,13 +20,21 @@ from matplotlib.colors import LogNorm, Normalize
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.image import AxesImage
+from matplotlib.legend import Legend
 from matplotlib.patches import Polygon
 
-from explainer.plot.grids import WEIGHT_CMAP, symmetric_norm
+from explainer.plot.grids import symmetric_norm
+from explainer.plot.style import (
+    HISTOGRAM_COLORS,
+    INFORMATIVE_COLOR,
+    LARGE_FONT_SIZE,
+    MAGNITUDE_CMAP,
+    OTHER_COLOR,
+    WEIGHT_CMAP,
+)
 
 __all__ = [
-    "HISTOGRAM_COLORS",
-    "MAGNITUDE_CMAP",
+    "BeforeAfterHistograms",
     "InputMaps",
     "WeightHistograms",
     "WeightMapPanel",
@@ -37,22 +46,6 @@ __all__ = [
     "weight_histograms",
     "weight_maps",
 ]
-
-MAGNITUDE_CMAP = "Purples"
-"""Sequential colormap for ``|w|``: white at zero like :data:`WEIGHT_CMAP`, no sign implied."""
-
-HISTOGRAM_COLORS: tuple[str, ...] = (
-    "#4c72b0",
-    "#dd8452",
-    "#55a868",
-    "#c44e52",
-    "#8172b3",
-    "#937860",
-)
-"""Colours of overlaid histograms, in the order of the mapping's keys."""
-
-_INFORMATIVE_COLOR = "#dd8452"
-_OTHER_COLOR = "#8c8c8c"
 
 
 def magnitude_norm(
@@ -121,7 +114,7 @@ def _style_ticks(labels: list, informative: Sequence[int]) -> None:
         except ValueError:
             continue
         if idx in informative:
-            lab.set_color(_INFORMATIVE_COLOR)
+            lab.set_color(INFORMATIVE_COLOR)
             lab.set_fontweight("bold")
 
 
@@ -137,7 +130,7 @@ def weight_maps(
     fig: Figure | SubFigure | None = None,
     colorbar: bool = True,
     suptitle: str | None = None,
-    fontsize: float = 11,
+    fontsize: float = LARGE_FONT_SIZE,
 ) -> WeightMaps:
     """Heat maps of dense kernels (inputs as rows) with the mean ``|w|`` per input under each.
 
@@ -205,7 +198,7 @@ def weight_maps(
         ax_map.set_title(title, fontsize=fontsize + 1)
         _style_ticks(ax_map.get_yticklabels(), informative)
 
-        colors = [_INFORMATIVE_COLOR if i in informative else _OTHER_COLOR for i in range(n_in)]
+        colors = [INFORMATIVE_COLOR if i in informative else OTHER_COLOR for i in range(n_in)]
         bars = ax_bar.bar(range(n_in), means[name], color=colors, width=0.75)
         ax_bar.set_xticks(range(n_in))
         ax_bar.set_xticklabels([str(i) for i in range(n_in)], fontsize=fontsize - 1)
@@ -259,6 +252,15 @@ class WeightHistograms:
     artists: dict[str, list[Polygon]] = field(default_factory=dict)
 
 
+@dataclass
+class BeforeAfterHistograms:
+    """What :func:`before_after_histograms` drew: one panel per entry and the shared legend."""
+
+    figure: Figure | SubFigure
+    panels: dict[str, WeightHistograms]
+    legend: Legend
+
+
 def _flat(values: np.ndarray) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64).ravel()
     return v[np.isfinite(v)]
@@ -275,7 +277,8 @@ def weight_histograms(
     title: str | None = None,
     legend: bool = True,
     suptitle: str | None = None,
-    fontsize: float = 11,
+    fontsize: float = LARGE_FONT_SIZE,
+    hist_kw: Mapping[str, Any] | None = None,
 ) -> WeightHistograms:
     """Histograms of weight arrays (any shape, flattened), overlaid or side by side.
 
@@ -286,7 +289,8 @@ def weight_histograms(
     that a few large weights next to a spike of small ones stay visible.
 
     ``ax``: one axes to overlay in, or one axes per entry when ``overlay=False``; by default a
-    new figure.
+    new figure. ``hist_kw`` goes to both ``Axes.hist`` calls of every entry (the fill and the
+    outline), e.g. ``{"density": True}``.
     """
     if not weights:
         raise ValueError("weight_histograms needs at least one array")
@@ -333,12 +337,11 @@ def weight_histograms(
         c, e = np.histogram(v, bins=edges[name])
         counts[name] = c
         label = f"{name} (n={v.size})" if not overlay else name
-        _, _, filled = target.hist(
-            v, bins=e, histtype="stepfilled", color=colors[name], alpha=0.25, log=log
-        )
-        _, _, line = target.hist(
-            v, bins=e, histtype="step", color=colors[name], linewidth=1.6, label=label, log=log
-        )
+        extra = dict(hist_kw or {})
+        fill_kw = {"color": colors[name], "alpha": 0.25, "log": log} | extra
+        line_kw = {"color": colors[name], "linewidth": 1.6, "label": label, "log": log} | extra
+        _, _, filled = target.hist(v, bins=e, histtype="stepfilled", **fill_kw)
+        _, _, line = target.hist(v, bins=e, histtype="step", **line_kw)
         artists[name] = [*filled, *line]
         if not overlay:
             target.set_title(name, fontsize=fontsize + 1)
@@ -368,8 +371,8 @@ def before_after_histograms(
     log: bool = True,
     fig: Figure | SubFigure | None = None,
     suptitle: str | None = None,
-    fontsize: float = 11,
-) -> list[WeightHistograms]:
+    fontsize: float = LARGE_FONT_SIZE,
+) -> BeforeAfterHistograms:
     """One panel per entry, each overlaying the weights before and after training.
 
     Each panel has its own range (the entries may differ by orders of magnitude, as initial
@@ -378,29 +381,27 @@ def before_after_histograms(
     if fig is None:
         fig = plt.figure(figsize=(2.9 * len(pairs), 3.7), layout="constrained")
     axes = fig.subplots(1, len(pairs), squeeze=False)[0]
-    out = []
+    out: dict[str, WeightHistograms] = {}
     for a, (name, (before, after)) in zip(axes, pairs.items(), strict=True):
         title = titles.get(name, name) if titles is not None else name
-        out.append(
-            weight_histograms(
-                {"before training": before, "after training": after},
-                ax=a,
-                bins=bins,
-                log=log,
-                title=title,
-                legend=False,
-                fontsize=fontsize,
-            )
+        out[name] = weight_histograms(
+            {"before training": before, "after training": after},
+            ax=a,
+            bins=bins,
+            log=log,
+            title=title,
+            legend=False,
+            fontsize=fontsize,
         )
     for a in axes[1:]:
         a.set_ylabel("")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(
+    legend = fig.legend(
         handles, labels, loc="outside lower center", ncols=2, fontsize=fontsize, frameon=False
     )
     if suptitle:
         fig.suptitle(suptitle, fontsize=fontsize + 2)
-    return out
+    return BeforeAfterHistograms(figure=fig, panels=out, legend=legend)
 
 
 @dataclass
@@ -426,7 +427,7 @@ def input_maps(
     fig: Figure | SubFigure | None = None,
     colorbar: bool = True,
     suptitle: str | None = None,
-    fontsize: float = 11,
+    fontsize: float = LARGE_FONT_SIZE,
 ) -> InputMaps:
     """Each kernel's mean ``|w|`` per input, folded back into the input image's shape.
 

@@ -57,7 +57,12 @@ from explainer.report.api import Report, generate
 from explainer.report.cli import OneLineParser, add_parser, main, run
 from explainer.report.compute import Accumulator, Batch, Context
 from explainer.report.data import ReportData, load_data
-from explainer.report.errors import EXIT_BAD_INPUT, ReportError
+from explainer.report.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    ReportError,
+)
 from explainer.report.model import load_model
 from explainer.report.progress import Progress
 from explainer.report.render import render_html
@@ -66,6 +71,8 @@ from explainer.report.sections import SECTIONS, PassSetup, Section
 
 __all__ = [
     "EXIT_BAD_INPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_TERMINATED",
     "SECTIONS",
     "Accumulator",
     "Batch",

@@ -43,7 +43,6 @@ from explainer.report.result import (
     LayerRow,
     ModelCard,
     ReportResult,
-    Templates,
     WeightStats,
 )
 from explainer.report.sections import SECTIONS, PassSetup, Section
@@ -192,122 +191,196 @@ def generate(
     (the page's views, in order). Raises :class:`ReportError` with a one-line message when the
     input cannot be used.
     """
-    from explainer import __version__, probe
-    from explainer.plot.text import missing_glyphs, user_text_fonts
-
     t0 = time.perf_counter()
     progress = progress or Progress(enabled=False)
     sections = tuple(SECTIONS if sections is None else sections)
-    timings: dict[str, float] = {}
-    notes: list[str] = []
-    # Everything that can be checked cheaply is checked before the model or the data load.
+    run = _Run(timings={}, notes=[])
+    loaded = _load(model, x, y, class_names, layers, limit, samples, unsafe, run)
+    ctx, logits = _predict(loaded, sections, samples, progress, run)
+    result = _core_result(loaded, ctx, logits, run)
+    for section in sections:  # every section's numbers first, then every figure
+        if section.compute is not None:
+            t = time.perf_counter()
+            value = section.compute(ctx, ctx.accumulated.get(section.key))
+            setattr(result, section.result_field, value)
+            run.timings[f"{section.key}_compute"] = time.perf_counter() - t
+    canvas = _draw(result, ctx, sections, figures, progress, run)
+    result.figures = canvas.records
+    result.files = sorted([*canvas.files, "index.html", "report.json"])
+    run.timings["total"] = time.perf_counter() - t0
+    from explainer.live.report import section_html
+
+    live = section_html(loaded.model, loaded.data.x, loaded.data.y, loaded.names) if figures else ""
+    return Report(
+        result=result, figures=canvas.files, sections=sections, inputs=loaded.paths, live=live
+    )
+
+
+@dataclasses.dataclass
+class _Run:
+    """What every step of :func:`generate` adds to: seconds per step and the page's notes."""
+
+    timings: dict[str, float]
+    notes: list[str]
+
+
+@dataclasses.dataclass
+class _Loaded:
+    """The model and the data, loaded and checked against each other."""
+
+    model: keras.Model
+    model_path: str | None
+    info: checks.ModelInfo
+    data: ReportData
+    names: tuple[str, ...]
+    plan: checks.InputPlan
+    conv_layers: list[str]
+    kernels: dict[str, np.ndarray]
+    """The kernels the histogram figure shows."""
+    all_kernels: dict[str, np.ndarray]
+    paths: tuple[str, ...]
+    """The model and data paths, which :meth:`Report.save` never writes over."""
+
+
+def _load(
+    model: str | os.PathLike[str] | keras.Model,
+    x: Any,
+    y: Any,
+    class_names: Sequence[str] | None,
+    layers: Sequence[str] | None,
+    limit: int | None,
+    samples: int,
+    unsafe: bool,
+    run: _Run,
+) -> _Loaded:
+    """Every check, cheapest first: options, paths, the model and ``--layers``, then the data."""
+    from explainer.plot.text import missing_glyphs
+
     check_options(limit=limit, samples=samples, layers=layers)
-    inputs: list[str] = []
+    paths: list[str] = []
     if isinstance(model, (str, os.PathLike)):
         checks.check_model_path(model, unsafe=unsafe)
-        inputs.append(os.fspath(model))
+        paths.append(os.fspath(model))
     if isinstance(x, (str, os.PathLike)):
         check_spec(x)
         if not is_builtin(x):
-            inputs.append(os.fspath(x))
-
+            paths.append(os.fspath(x))
     t = time.perf_counter()
     if isinstance(model, (str, os.PathLike)):
         model_path: str | None = os.fspath(model)
         keras_model = checks.load_model(model, unsafe=unsafe)
     else:
         model_path, keras_model = None, model
-    timings["load_model"] = time.perf_counter() - t
+    run.timings["load_model"] = time.perf_counter() - t
     info = checks.check_model(keras_model)
-    conv_layers, conv_notes = checks.choose_layers(keras_model, layers)  # --layers: before data
-
+    conv_layers, conv_notes = checks.choose_layers(keras_model, layers)  # before the data
     t = time.perf_counter()
     data = _as_data(x, y, class_names, limit)
-    timings["load_data"] = time.perf_counter() - t
+    run.timings["load_data"] = time.perf_counter() - t
     names = checks.check_against_model(data, info)
     plan, resize_note, data = checks.plan_input(keras_model, data)
-    if resize_note:
-        notes.append(resize_note)
-    notes.extend(conv_notes)
     kernels, all_kernels, kernel_note = checks.kernels(keras_model)
-    if kernel_note:
-        notes.append(kernel_note)
+    run.notes.extend(note for note in (resize_note, *conv_notes, kernel_note) if note)
     unreadable = {name: missing_glyphs(name) for name in names}
     unreadable = {name: chars for name, chars in unreadable.items() if chars}
     if unreadable:
         shown = "; ".join(f"{name!r} ({chars})" for name, chars in list(unreadable.items())[:5])
-        notes.append(
-            f"No font on this machine can draw some characters of {len(unreadable)} class "
-            f"name(s), which show as boxes in the figures (the page's text has them): {shown}."
+        run.notes.append(
+            f"No font on this machine has some characters of {len(unreadable)} class "
+            f"name(s): the figures show them as boxes (the page keeps the names as written): "
+            f"{shown}."
         )
+    return _Loaded(
+        keras_model,
+        model_path,
+        info,
+        data,
+        names,
+        plan,
+        conv_layers,
+        kernels,
+        all_kernels,
+        tuple(paths),
+    )
 
-    # The one pass: predictions, plus whatever the sections' accumulators collect.
+
+def _predict(
+    loaded: _Loaded, sections: Sequence[Section], samples: int, progress: Progress, run: _Run
+) -> tuple[Context, bool]:
+    """The one pass (predictions and the sections' accumulators), and what it tells."""
     t = time.perf_counter()
-    setup = PassSetup(keras_model, plan, info, names, conv_layers, data.n)
-    predictions = Predictions(data.n)
+    info, names, plan = loaded.info, loaded.names, loaded.plan
+    setup = PassSetup(loaded.model, plan, info, names, loaded.conv_layers, loaded.data.n)
+    predictions = Predictions(loaded.data.n)
     extra = {}
     for section in sections:
         if section.accumulator is not None:
             acc = section.accumulator(setup)
             if acc is not None:
                 extra[section.key] = acc
-    stream(keras_model, data, plan, [predictions, *extra.values()], progress)
+    stream(loaded.model, loaded.data, plan, [predictions, *extra.values()], progress)
     proba, logits = to_probabilities(predictions.finish(), info.binary)
-    timings["predict"] = time.perf_counter() - t
+    run.timings["predict"] = time.perf_counter() - t
     for key, acc in extra.items():
         if isinstance(getattr(acc, "seconds", None), float):
-            timings[f"{key}_pass"] = acc.seconds  # the accumulator's share of the pass
+            run.timings[f"{key}_pass"] = acc.seconds  # the accumulator's share of the pass
     if info.binary:
-        notes.append(
+        run.notes.append(
             f"The model has one output unit: it is shown as two classes, {names[1]} when the "
             f"output is above 0.5 and {names[0]} otherwise."
         )
     if logits:
-        notes.append(
+        run.notes.append(
             "The model's outputs are not probabilities ("
             + ("outside 0 … 1" if info.binary else "they do not sum to 1")
             + "), so they were treated as logits and passed through a "
             + ("sigmoid" if info.binary else "softmax")
             + "; accuracy is unaffected."
         )
-    y_true = data.y
-    pred = predicted_labels(proba, info.binary)
-    counts = probe.confusion(y_true, pred, info.n_classes)
-    per_class, averages = class_metrics(names, counts)
-    picked = pick_samples(y_true, pred, proba, samples)
-    wrong = probe.most_confident_mistakes(y_true, proba, n=N_MISTAKES)
     if plan.image_shape is None:
-        notes.append("The inputs could not be drawn as images; image figures are left out.")
-    template_layer = checks.first_dense_template(keras_model, plan.image_shape)
+        run.notes.append("The inputs could not be drawn as images; image figures are left out.")
+    pred = predicted_labels(proba, info.binary)
     ctx = Context(
-        model=keras_model,
-        data=data,
+        model=loaded.model,
+        data=loaded.data,
         plan=plan,
         info=info,
         class_names=names,
         proba=proba,
         pred=pred,
-        samples=picked,
-        conv_layers=conv_layers,
-        template_layer=template_layer,
-        kernels=kernels,
+        samples=pick_samples(loaded.data.y, pred, proba, samples),
+        conv_layers=loaded.conv_layers,
+        template_layer=checks.first_dense_template(loaded.model, plan.image_shape),
+        kernels=loaded.kernels,
         accumulated={key: acc.finish() for key, acc in extra.items()},
     )
-    rows = [LayerRow(**row) for row in checks.layer_rows(keras_model)]
-    result = ReportResult(
+    return ctx, logits
+
+
+def _core_result(loaded: _Loaded, ctx: Context, logits: bool, run: _Run) -> ReportResult:
+    """The numbers every report has: model and data cards, accuracy, confusion, mistakes."""
+    from explainer import __version__, probe
+
+    model, data, info, names = loaded.model, loaded.data, loaded.info, loaded.names
+    y_true, pred, proba = data.y, ctx.pred, ctx.proba
+    counts = probe.confusion(y_true, pred, info.n_classes)
+    per_class, averages = class_metrics(names, counts)
+    wrong = probe.most_confident_mistakes(y_true, proba, n=N_MISTAKES)
+    rows = [LayerRow(**row) for row in checks.layer_rows(model)]
+    return ReportResult(
         explainer_version=__version__,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         model=ModelCard(
-            path=model_path,
-            name=keras_model.name,
-            class_=type(keras_model).__name__,
-            input_shape=list(keras_model.inputs[0].shape[1:]),
-            output_shape=list(keras_model.outputs[0].shape[1:]),
+            path=loaded.model_path,
+            name=model.name,
+            class_=type(model).__name__,
+            input_shape=list(model.inputs[0].shape[1:]),
+            output_shape=list(model.outputs[0].shape[1:]),
             n_classes=info.n_classes,
             outputs="logits" if logits else "probabilities",
             binary=info.binary,
             total_params=int(sum(r.params for r in rows)),
-            trainable_params=int(sum(math.prod(w.shape) for w in keras_model.trainable_weights)),
+            trainable_params=int(sum(math.prod(w.shape) for w in model.trainable_weights)),
             layers=rows,
         ),
         data=DataCard(
@@ -317,7 +390,7 @@ def generate(
             shape=[int(d) for d in data.x.shape[1:]],
             dtype=str(data.x.dtype),
             memory_mapped=data.memory_mapped,
-            image_shape=None if plan.image_shape is None else list(plan.image_shape),
+            image_shape=None if ctx.plan.image_shape is None else list(ctx.plan.image_shape),
             class_names=list(names),
         ),
         accuracy=float(np.mean(pred == y_true)),
@@ -327,17 +400,23 @@ def generate(
         averages=averages,
         confusion=counts.tolist(),
         mistakes=describe(wrong, y_true, pred, proba),
-        samples=describe(picked, y_true, pred, proba),
-        templates=None if template_layer is None else Templates(layer=template_layer),
-        weights=[WeightStats.of(name, k) for name, k in all_kernels.items()],
-        notes=notes,
-        timings=timings,
+        samples=describe(ctx.samples, y_true, pred, proba),
+        weights=[WeightStats.of(name, k) for name, k in loaded.all_kernels.items()],
+        notes=run.notes,
+        timings=run.timings,
     )
-    for section in sections:
-        if section.compute is not None:
-            t = time.perf_counter()
-            setattr(result, section.key, section.compute(ctx, ctx.accumulated.get(section.key)))
-            timings[f"{section.key}_compute"] = time.perf_counter() - t
+
+
+def _draw(
+    result: ReportResult,
+    ctx: Context,
+    sections: Sequence[Section],
+    figures: bool,
+    progress: Progress,
+    run: _Run,
+) -> Canvas:
+    """Every section's figures, from the result (PNG bytes in memory)."""
+    from explainer.plot.text import user_text_fonts
 
     canvas = Canvas()
     t = time.perf_counter()
@@ -350,15 +429,7 @@ def generate(
                 update(done)
     else:
         result.figures_by_section = {"confusion": None, "mistakes": None, "weights": None}
-        notes.append("Figures were not drawn (figures=False).")
-    timings["figures"] = time.perf_counter() - t
-    notes.extend(canvas.notes)
-    result.figures = canvas.records
-    result.files = sorted([*canvas.files, "index.html", "report.json"])
-    timings["total"] = time.perf_counter() - t0
-    from explainer.live.report import section_html
-
-    live = section_html(keras_model, data.x, data.y, names) if figures else ""
-    return Report(
-        result=result, figures=canvas.files, sections=sections, inputs=tuple(inputs), live=live
-    )
+        run.notes.append("Figures were not drawn (figures=False).")
+    run.timings["figures"] = time.perf_counter() - t
+    run.notes.extend(canvas.notes)
+    return canvas

@@ -21,25 +21,30 @@ from explainer.report.data import ReportData, release
 from explainer.report.errors import ReportError
 from explainer.report.model import InputPlan, ModelInfo
 from explainer.report.progress import Progress
-from explainer.report.result import Averages, ClassRow, Prediction
+from explainer.report.result import Averages, ClassRow, ConvLayer, Prediction, Templates
 
 if TYPE_CHECKING:
     import keras
 
 __all__ = [
     "CHUNK_BYTES",
+    "MAX_TILES",
     "N_MISTAKES",
     "Accumulator",
     "Batch",
     "Context",
     "Predictions",
     "class_metrics",
+    "compute_conv",
+    "compute_templates",
     "pick_samples",
     "prepare",
     "stream",
     "take",
 ]
 
+MAX_TILES = 64
+"""Filters / feature maps drawn per layer: an 8 × 8 grid stays legible."""
 CHUNK_BYTES = 16 * 2**20
 """Bytes of float32 input predicted per chunk: bounds the memory of the pass."""
 N_MISTAKES = 40
@@ -345,3 +350,66 @@ def take(x: Any, indices: Sequence[int] | np.ndarray) -> np.ndarray:
         out[j] = view[0]
         release(view)
     return out
+
+
+# --- Sections' numbers: what their figures will draw, computed before any figure ---------------
+
+
+def tile_cap(array: np.ndarray, axis: int) -> tuple[np.ndarray, bool]:
+    """The first :data:`MAX_TILES` along ``axis``, and whether any were left out."""
+    if array.shape[axis] <= MAX_TILES:
+        return array, False
+    return np.take(array, np.arange(MAX_TILES), axis=axis), True
+
+
+def compute_conv(ctx: Context, accumulated: Any = None) -> list[ConvLayer]:
+    """The chosen convolutions: shapes, spatial filters and the samples' feature maps.
+
+    Filled whether or not figures are drawn, so report.json and the page always list the
+    convolutions (their arrays stay out of report.json).
+    """
+    from explainer import probe
+
+    maps: dict[str, np.ndarray] = {}
+    if ctx.conv_layers and ctx.samples:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            maps = probe.activations(
+                ctx.model, ctx.model_inputs(ctx.samples), ctx.conv_layers, batch_size=64
+            )
+    entries = []
+    for path in ctx.conv_layers:
+        layer = probe.find_layer(ctx.model, path)
+        kind = probe.conv_type(layer)
+        entry = ConvLayer(
+            layer=path,
+            type=type(layer).__name__,
+            map_shape=[None if d is None else int(d) for d in layer.output.shape[1:]],
+            kind=kind or type(layer).__name__,
+        )
+        if kind is not None:
+            raw = getattr(layer, "kernel", None)
+            if raw is None:
+                raw = getattr(layer, "depthwise_kernel", None)
+            entry.kernel_shape = None if raw is None else [int(d) for d in raw.shape]
+            k = probe.filters(ctx.model, path)
+            if k is None:
+                entry.filters_note = "1 × 1 kernels mix channels and have no spatial pattern."
+            else:
+                entry.filter_tiles, entry.filters_capped = tile_cap(k, axis=3)
+        if path in maps:
+            entry.sample_maps = {
+                sample: tile_cap(maps[path][j], axis=2) for j, sample in enumerate(ctx.samples)
+            }
+        entries.append(entry)
+    return entries
+
+
+def compute_templates(ctx: Context, accumulated: Any = None) -> Templates | None:
+    """A first Dense layer reading the whole image: its weights, one template per unit."""
+    from explainer import probe
+
+    if ctx.template_layer is None or ctx.plan.image_shape is None:
+        return None
+    kernel, capped = tile_cap(probe.layer_weights(ctx.model, ctx.template_layer).kernel, axis=1)
+    return Templates(layer=ctx.template_layer, capped=capped, kernel=kernel)

@@ -14,16 +14,15 @@ import io
 import math
 import re
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.report.compute import Context
+from explainer.report.compute import MAX_TILES, Context
 from explainer.report.errors import ReportError
-from explainer.report.result import ConvLayer, FeatureMaps, FigureRecord, ReportResult
+from explainer.report.result import FeatureMaps, FigureRecord, ReportResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure, SubFigure
@@ -41,8 +40,6 @@ __all__ = [
     "slug",
 ]
 
-MAX_TILES = 64
-"""Filters / feature maps drawn per layer: an 8 × 8 grid stays legible."""
 MAX_CONFUSION_CLASSES = 20
 """Above this many classes the confusion figure would be unreadable; the table stays in JSON."""
 
@@ -91,12 +88,6 @@ def slug(text: str, index: int) -> str:
     """A file-name stem: numbered, with only safe characters of ``text``."""
     clean = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:40]
     return f"{index:02d}_{clean or 'layer'}"
-
-
-def _tile_cap(array: np.ndarray, axis: int) -> tuple[np.ndarray, bool]:
-    if array.shape[axis] <= MAX_TILES:
-        return array, False
-    return np.take(array, np.arange(MAX_TILES), axis=axis), True
 
 
 class _Images:
@@ -201,59 +192,32 @@ _FILTER_KIND = {
 
 
 def draw_conv(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
-    """Filters and feature maps of the chosen convolutions (filters chapter)."""
-    from explainer import plot, probe
+    """Filters and feature maps of the chosen convolutions (filters chapter), from
+    ``result.conv_layers`` as :func:`~explainer.report.compute.compute_conv` filled it."""
+    from explainer import plot
 
     names, y, pred = _names(ctx), ctx.y, ctx.pred
-    maps: dict[str, np.ndarray] = {}
-    if ctx.conv_layers and ctx.samples:
-        with canvas.section("the feature maps"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            maps = probe.activations(
-                ctx.model, ctx.model_inputs(ctx.samples), ctx.conv_layers, batch_size=64
-            )
-    for index, path in enumerate(ctx.conv_layers):
-        layer = probe.find_layer(ctx.model, path)
-        kind = probe.conv_type(layer) or type(layer).__name__
-        entry = ConvLayer(
-            layer=path,
-            type=type(layer).__name__,
-            map_shape=[None if d is None else int(d) for d in layer.output.shape[1:]],
-        )
-        if probe.conv_type(layer) is not None:
-            k = probe.filters(ctx.model, path)
-            raw = getattr(layer, "kernel", None)
-            if raw is None:
-                raw = getattr(layer, "depthwise_kernel", None)
-            entry.kernel_shape = None if raw is None else [int(d) for d in raw.shape]
-            if k is None:
-                entry.filters_note = "1 × 1 kernels mix channels and have no spatial pattern."
-            else:
-                k, capped = _tile_cap(k, axis=3)
-                with canvas.section(f"the filters of {path}"):
-                    what = _FILTER_KIND.get(kind, "filters")
-                    if kind in ("DepthwiseConv2D", "SeparableConv2D"):
-                        where = "one per input channel"
-                    elif kind == "Conv2DTranspose":
-                        where = "one per input channel, over the output channels"
-                    elif k.shape[2] in (1, 3):
-                        where = "in image space"
-                    else:
-                        where = "mean over input channels"
-                    grid = plot.filters_grid(
-                        k, suptitle=f"Layer {path}: {k.shape[3]} {what} ({where})"
-                    )
-                    entry.filters = canvas.save(
-                        grid.figure,
-                        f"conv{slug(path, index)}_filters",
-                        f"The {k.shape[3]} {what} of layer {path}",
-                        "conv",
-                    )
-                    entry.filters_capped = capped
-        for j, sample in enumerate(ctx.samples):
-            if path not in maps:
-                continue
-            m, capped = _tile_cap(maps[path][j], axis=2)
+    for index, entry in enumerate(result.conv_layers):
+        path, kind, k = entry.layer, entry.kind, entry.filter_tiles
+        if k is not None:
+            with canvas.section(f"the filters of {path}"):
+                what = _FILTER_KIND.get(kind, "filters")
+                if kind in ("DepthwiseConv2D", "SeparableConv2D"):
+                    where = "one per input channel"
+                elif kind == "Conv2DTranspose":
+                    where = "one per input channel, over the output channels"
+                elif k.shape[2] in (1, 3):
+                    where = "in image space"
+                else:
+                    where = "mean over input channels"
+                grid = plot.filters_grid(k, suptitle=f"Layer {path}: {k.shape[3]} {what} ({where})")
+                entry.filters = canvas.save(
+                    grid.figure,
+                    f"conv{slug(path, index)}_filters",
+                    f"The {k.shape[3]} {what} of layer {path}",
+                    "conv",
+                )
+        for j, (sample, (m, capped)) in enumerate((entry.sample_maps or {}).items()):
             verdict = "correct" if pred[sample] == y[sample] else "a mistake"
             with canvas.section(f"the feature maps of {path}"):
                 grid = plot.feature_maps(
@@ -272,22 +236,20 @@ def draw_conv(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
                     "conv",
                 )
                 entry.maps.append(FeatureMaps(sample=sample, file=file, capped=capped))
-        result.conv_layers.append(entry)
 
 
 def draw_templates(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
     """A first Dense layer on the image: one template per unit (templates chapter)."""
-    from explainer import plot, probe
+    from explainer import plot
 
     tpl = result.templates
-    if tpl is None or ctx.plan.image_shape is None:
+    if tpl is None or tpl.kernel is None or ctx.plan.image_shape is None:
         return
-    kernel = probe.layer_weights(ctx.model, tpl.layer).kernel
-    kernel, tpl.capped = _tile_cap(kernel, axis=1)
     with canvas.section(f"the templates of {tpl.layer}"):
-        unit_names = _names(ctx) if kernel.shape[1] == len(ctx.class_names) else None
+        n_names = len(ctx.class_names)
+        unit_names = _names(ctx) if tpl.kernel.shape[1] == n_names else None
         grid = plot.template_grid(
-            kernel,
+            tpl.kernel,
             ctx.plan.image_shape,
             class_names=unit_names,
             suptitle=f"Layer {tpl.layer}: the weights of each unit as an image",

@@ -72,22 +72,33 @@ class JsonData:
 
 @dataclass
 class LayerRow(JsonData):
+    """One top-level layer of the model, as the model card lists it."""
+
     name: str
     type: str
+    """The layer's class, e.g. ``Conv2D``."""
     output_shape: list[int | None] | None
+    """With the batch axis first (``null`` for unknown sizes); ``null`` when unknown."""
     params: int
     trainable: bool
     inputs: list[str] = field(default_factory=list)
+    """Names of the layers feeding it (functional models; empty for Sequential ones)."""
 
 
 @dataclass
 class ModelCard(JsonData):
+    """The model: where it came from, its shapes and layers."""
+
     path: str | None
+    """The model file, or ``null`` for a model object passed in Python."""
     name: str
     class_: str = field(metadata={"json": "class"})
+    """The Keras model class, e.g. ``Sequential`` or ``Functional``."""
     input_shape: list[int | None]
+    """Per image, without the batch axis."""
     output_shape: list[int | None]
     n_classes: int
+    """Classes shown (2 for one sigmoid unit)."""
     outputs: str
     """``"probabilities"`` or ``"logits"``."""
     binary: bool
@@ -99,14 +110,22 @@ class ModelCard(JsonData):
 
 @dataclass
 class DataCard(JsonData):
+    """The labelled images the report was made on."""
+
     name: str
     source: str
+    """Where the images came from, in words (a file, a folder, a built-in data set)."""
     n: int
+    """Images used (after ``--limit``)."""
     shape: list[int]
+    """Per image, as stored (before any reshape for the model)."""
     dtype: str
     memory_mapped: bool
+    """The images were read from disk a chunk at a time, never held whole."""
     image_shape: list[int] | None
+    """``[H, W, C]`` used to draw the images, or ``null`` when they are not images."""
     class_names: list[str]
+    """One per class, in label order (the labels' numbers when no names were given)."""
 
 
 @dataclass
@@ -119,12 +138,14 @@ class ClassRow(JsonData):
     """Images of this class (scikit-learn's support)."""
     correct: int
     accuracy: float | None
+    """``correct / n``; ``null`` for a class with no images."""
     predicted: int
     """Images predicted as this class."""
     precision: float
     recall: float
     f1: float
     most_confused_with: int | None
+    """The class its images are most often predicted as, instead of it."""
     most_confused_count: int
 
 
@@ -140,54 +161,86 @@ class Averages(JsonData):
 
 @dataclass
 class Prediction(JsonData):
+    """One image's prediction."""
+
     index: int
+    """Position of the image in the data."""
     true: int
     predicted: int
     confidence: float
+    """The probability the model gave the predicted class."""
     correct: bool
 
 
 @dataclass
 class FigureRecord(JsonData):
+    """One figure of the page."""
+
     file: str
+    """Its path in the report's folder, e.g. ``figures/confusion.png``."""
     alt: str
+    """Its alternative text (what the figure shows, in words)."""
     section: str
+    """The key of the section it belongs to."""
     seconds: float
+    """Time spent drawing and encoding it."""
 
 
 @dataclass
 class FeatureMaps(JsonData):
+    """A layer's feature maps for one sample image."""
+
     sample: int
+    """The image's index in the data."""
     file: str
     capped: bool
+    """Only the first 64 maps are drawn."""
 
 
 @dataclass
 class ConvLayer(JsonData):
+    """A convolution the report shows: filled whether or not figures are drawn."""
+
     layer: str
     """Path of the layer: its name, or ``base/name`` inside a nested model."""
     type: str
     map_shape: list[int | None]
+    """Its output per image, ``[H, W, channels]``."""
     kernel_shape: list[int] | None = None
     filters: str | None = None
+    """The filters' figure, or ``null`` when none is drawn."""
     filters_capped: bool = False
     filters_note: str | None = None
     """Why no filters are drawn (e.g. 1 × 1 kernels), when they are not."""
     maps: list[FeatureMaps] = field(default_factory=list)
+    kind: str = field(default="", repr=False, metadata={"internal": True})
+    """The convolution kind (``explainer.probe.CONV_TYPES``) the figure titles name."""
+    filter_tiles: Any = field(default=None, repr=False, metadata={"internal": True})
+    """``(kh, kw, in, out)`` spatial filters to draw (capped), or ``None``."""
+    sample_maps: Any = field(default=None, repr=False, metadata={"internal": True})
+    """``{sample index: (H, W, channels)}`` feature maps to draw (capped)."""
 
 
 @dataclass
 class Templates(JsonData):
     layer: str
+    """The first layer with weights: a Dense layer reading the whole image."""
     file: str | None = None
     capped: bool = False
+    """Only the first units are drawn (``explainer.report.figures.MAX_TILES``)."""
+    kernel: Any = field(default=None, repr=False, metadata={"internal": True})
+    """``(pixels, units)`` weights to draw (capped)."""
 
 
 @dataclass
 class WeightStats(JsonData):
+    """Statistics of one layer's kernel (the weight histograms' numbers)."""
+
     layer: str
+    """Its path (``base/name`` inside a nested model)."""
     shape: list[int]
     n: int
+    """Number of weights."""
     min: float
     max: float
     mean: float
@@ -290,27 +343,38 @@ class ReportResult(JsonData):
 
     explainer_version: str
     created: str
+    """When the report was made (UTC, ISO 8601)."""
     model: ModelCard
     data: DataCard
     accuracy: float
+    """Share of the images classified correctly (0 to 1)."""
     n_correct: int
     n_mistakes: int
     per_class: list[ClassRow]
     averages: dict[str, Averages]
     """``{"macro": ..., "weighted": ...}``, as in scikit-learn's classification_report."""
     confusion: list[list[int]]
+    """Counts: row = true class, column = predicted class."""
     mistakes: list[Prediction]
+    """The most confident mistakes (at most 40), most confident first."""
     samples: list[Prediction]
+    """The images whose feature maps are drawn (``--samples``)."""
     conv_layers: list[ConvLayer] = field(default_factory=list)
+    """The convolutions shown (section "Filters and feature maps")."""
     templates: Templates | None = None
+    """The first Dense layer on the image, when there is one (section "Weights as templates")."""
     where: WhereResult | None = None
     units: UnitsResult | None = None
     weights: list[WeightStats] = field(default_factory=list)
+    """Every layer with a kernel."""
     figures: list[FigureRecord] = field(default_factory=list)
+    """Every figure, in page order."""
     figures_by_section: dict[str, str | None] = field(default_factory=dict)
     """Section → its single figure (``confusion``, ``mistakes``, ``weights``)."""
     notes: list[str] = field(default_factory=list)
+    """What the page says at the top: what was left out and why, what was assumed."""
     timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per step (``load_model``, ``predict``, ``figures``, ``total``, ...)."""
     files: list[str] = field(default_factory=list)
     """Every file the report's folder holds (paths in it, report.json included): what a later
     run may replace, and nothing else."""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from explainer.report import figures, units, where
+from explainer.report import compute, figures, units, where
 from explainer.report.compute import Accumulator, Context
 from explainer.report.figures import Canvas
 from explainer.report.model import InputPlan, ModelInfo
@@ -56,11 +56,17 @@ class Section:
     """Fills ``result.<key>``; gets the section's accumulator's ``finish()`` (or ``None``)."""
     accumulator: Callable[[PassSetup], Accumulator | None] | None = None
     """Makes an accumulator for the streaming pass (e.g. a running top-k of activations)."""
+    field: str = ""
+    """The result field ``compute`` fills, when it is not named ``key``."""
     shown: Callable[[Mapping[str, Any]], bool] | None = None
     """Whether the page shows the section, from report.json (default: always)."""
 
     def shows(self, report: Mapping[str, Any]) -> bool:
         return self.shown is None or bool(self.shown(report))
+
+    @property
+    def result_field(self) -> str:
+        return self.field or self.key
 
     @property
     def template(self) -> str:
@@ -71,7 +77,13 @@ SECTIONS: tuple[Section, ...] = (
     Section("model", "Model card"),
     Section("accuracy", "Accuracy", draw=figures.draw_accuracy),
     Section("mistakes", "Most confident mistakes", draw=figures.draw_mistakes),
-    Section("conv", "Filters and feature maps", draw=figures.draw_conv),
+    Section(
+        "conv",
+        "Filters and feature maps",
+        draw=figures.draw_conv,
+        compute=compute.compute_conv,
+        field="conv_layers",
+    ),
     Section("where", "Where the model looks", draw=where.draw_where, compute=where.compute_where),
     Section(
         "units",
@@ -84,6 +96,7 @@ SECTIONS: tuple[Section, ...] = (
         "templates",
         "Weights as templates",
         draw=figures.draw_templates,
+        compute=compute.compute_templates,
         shown=lambda r: r.get("templates") is not None,  # only a first Dense layer on the image
     ),
     Section("weights", "Weight histograms", draw=figures.draw_weights),

@@ -210,9 +210,14 @@ function convStep(L, inShape, outShape) {
     },
     backward: (g) => {
       const gx = new Float64Array(H * W * C);
+      const live = new Int32Array(CO); // the output channels with a gradient at this position
       for (let oy = 0; oy < OH; oy++) {
         for (let ox = 0; ox < OW; ox++) {
           const go = (oy * OW + ox) * CO;
+          // After a ReLU and a max-pool most gradients are zero: skip them.
+          let n = 0;
+          for (let co = 0; co < CO; co++) if (g[go + co] !== 0) live[n++] = co;
+          if (n === 0) continue;
           for (let ky = 0; ky < kh; ky++) {
             const iy = oy * sy - pt + ky;
             if (iy < 0 || iy >= H) continue;
@@ -224,7 +229,13 @@ function convStep(L, inShape, outShape) {
               for (let ci = 0; ci < C; ci++) {
                 const kb = ko + ci * CO;
                 let s = 0;
-                for (let co = 0; co < CO; co++) s += g[go + co] * k[kb + co];
+                if (n === CO) for (let co = 0; co < CO; co++) s += g[go + co] * k[kb + co];
+                else {
+                  for (let j = 0; j < n; j++) {
+                    const co = live[j];
+                    s += g[go + co] * k[kb + co];
+                  }
+                }
                 gx[xo + ci] += s;
               }
             }

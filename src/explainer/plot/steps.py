@@ -1,0 +1,81 @@
+"""Accuracies of a sequence of training steps, side by side (the Hiragana chapter's tuning).
+
+A table of numbers hides which step mattered; grouped bars per step, one colour per test
+subset, show both the gain of each step and where the remaining mistakes live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
+
+__all__ = ["accuracy_steps"]
+
+_FONT = 9
+_COLORS = ("#4a4a4a", "#1f77b4", "#ff7f0e", "#2ca02c")
+
+
+def accuracy_steps(
+    steps: Sequence[str],
+    accuracies: Mapping[str, Sequence[float]],
+    *,
+    reference: Sequence[float | None] | None = None,
+    reference_label: str = "published",
+    ax: Axes | None = None,
+    suptitle: str | None = None,
+) -> list[BarContainer]:
+    """One group of horizontal bars per step (top to bottom), one bar per subset.
+
+    ``accuracies`` maps a subset's name (``"all unseen fonts"``) to one value per step, on
+    0–1; each bar carries its value as a percentage. ``reference`` adds a black tick per step
+    where a published value exists (``None`` where none does).
+    """
+    n = len(steps)
+    if not n or not accuracies:
+        raise ValueError("accuracy_steps needs at least one step and one subset")
+    for name, values in accuracies.items():
+        if len(values) != n:
+            raise ValueError(f"{name!r} has {len(values)} values for {n} steps")
+    if ax is None:
+        fig = plt.figure(
+            figsize=(7.8, 0.5 + 0.28 * n * (len(accuracies) + 1)), layout="constrained"
+        )
+        ax = fig.add_subplot()
+    k = len(accuracies)
+    height = 0.8 / k
+    bars = []
+    for j, (name, values) in enumerate(accuracies.items()):
+        y = np.arange(n) + (j - (k - 1) / 2) * height
+        v = np.asarray(values, dtype=np.float64)
+        container = ax.barh(y, v, height=height * 0.9, color=_COLORS[j % len(_COLORS)], label=name)
+        for yi, vi in zip(y, v, strict=True):
+            ax.text(vi + 0.005, yi, f"{vi:.1%}", va="center", ha="left", fontsize=_FONT - 1)
+        bars.append(container)
+    if reference is not None:
+        if len(reference) != n:
+            raise ValueError(f"reference has {len(reference)} values for {n} steps")
+        ys = [i for i, r in enumerate(reference) if r is not None]
+        xs = [reference[i] for i in ys]
+        ax.scatter(xs, ys, marker="|", s=400, color="black", zorder=3, label=reference_label)
+    ax.set_yticks(np.arange(n), list(steps), fontsize=_FONT)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.12)
+    ax.set_xticks(np.linspace(0, 1, 6))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.tick_params(axis="x", labelsize=_FONT)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    ax.legend(
+        fontsize=_FONT - 1,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.06),
+        ncols=2,
+        frameon=False,
+    )
+    if suptitle:
+        ax.figure.suptitle(suptitle, fontsize=_FONT + 2)
+    return bars
