@@ -10,7 +10,7 @@
   const LABELS = {
     en: {
       draw: "Draw a digit here with the mouse or a finger",
-      drawOrDrop: "Draw here, or drop an image file",
+      drawOrDrop: "Drop an image file here, or choose one below",
       clear: "Clear",
       example: "Test image",
       choose: "choose…",
@@ -21,7 +21,7 @@
       saliency: "Gradient × input for",
       saliencyNote: "red raises the score, blue lowers it",
       channels: (shown, total) => (shown < total ? `first ${shown} of ${total} channels` : `${total} channels`),
-      units: "Units",
+      units: "units",
       templates: "Each hidden unit: its weights (red +, blue −) and its activation",
       nothing: "Draw something, or pick a test image.",
       occluder: "Photo with a grey square: drag it, or focus the photo and use the arrow keys",
@@ -38,7 +38,7 @@
     },
     ja: {
       draw: "マウスや指でここに数字を描いてください",
-      drawOrDrop: "ここに描くか、画像ファイルをドロップしてください",
+      drawOrDrop: "ここに画像ファイルをドロップするか、下で選んでください",
       clear: "消す",
       example: "テスト画像",
       choose: "選ぶ…",
@@ -201,6 +201,7 @@
       tabindex: "0",
       role: "img",
       "aria-label": canDraw ? L.draw : L.drawOrDrop,
+      "data-input": canDraw ? "draw" : "drop",
     });
     const ctx = pad.getContext("2d", { willReadFrequently: true });
     const seen = mapCanvas(H, W, "xl-seen", L.seen);
