@@ -75,6 +75,16 @@ async function checkDraw(page, widget, problems, name) {
   const picked = await state(widget);
   if (picked.picked === before.picked) problems.push(`${name}: the arrow key on the test images did not pick another`);
   if (picked.prediction === undefined) problems.push(`${name}: no prediction after picking a test image`);
+  if ((await pad.getAttribute("data-input")) === "drop") {
+    // A colour network: no drawing, but an image file (here: a picture of the pad itself).
+    const png = await pad.screenshot();
+    await (await widget.$("button.xl-button")).click();
+    const shown = await pixels(seen);
+    await (await widget.$("input[type=file]")).setInputFiles({ name: "pad.png", mimeType: "image/png", buffer: png });
+    await page.waitForFunction((el) => el.dataset.prediction !== undefined, widget, { timeout: 10000 });
+    if ((await pixels(seen)) === shown) problems.push(`${name}: a chosen image file did not change the input`);
+    return;
+  }
   // Mouse: clear, then draw a "1", a vertical stroke through the middle.
   await (await widget.$("button.xl-button")).click();
   const shown = await pixels(seen);

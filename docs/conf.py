@@ -42,6 +42,7 @@ version = release  # the theme's banner compares this with the preferred release
 # -- General -------------------------------------------------------------------------------------
 extensions = [
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
@@ -99,6 +100,11 @@ autodoc_typehints = "description"
 autodoc_member_order = "bysource"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 napoleon_numpy_docstring = True
+# One page per function and class (docs/generated/, from docs/_templates/autosummary/), each
+# ending with the chapters that use it (sphinx-gallery's backreferences, below). Members are
+# those of each module's __all__, so explainer.plot lists what it re-exports.
+autosummary_generate = True
+autosummary_ignore_module_all = False
 # Types that autodoc cannot resolve without Keras' inventories (which are not available offline).
 autodoc_type_aliases: dict[str, str] = {}
 
@@ -139,6 +145,9 @@ sphinx_gallery_conf = {
     # The timing pages load jQuery and DataTables from CDNs: third-party requests on every
     # visit and broken offline. Each example states its own running time.
     "write_computation_times": False,
+    # "Examples using explainer.x.y" on each API page: the chapters' calls, found in their code.
+    "doc_module": ("explainer",),
+    "backreferences_dir": "generated/backreferences",
 }
 
 explainer_metrics_dir = str(HERE / "auto_examples" / "_metrics")

@@ -247,3 +247,30 @@ def test_confusion_images_follow_the_one_image_rule(
         pixels = im.get_array()
         if kind == "float255":  # 0-255 floats drawn on the uint8 scale, divided by 255
             assert float(np.max(pixels)) <= 1.0
+
+
+def test_fewer_images_than_top_k_keeps_only_real_winners(tmp_path) -> None:
+    """Five images, top-k of 8: each channel lists its five images, no -1 or -inf slot, and the
+    report saves (strict JSON has no -inf)."""
+    model = _cnn()
+    x, y = _data(5, (10, 10, 1), 3, seed=4)
+    rep = report.generate(model, x, y, layers=["c1"])
+    (entry,) = rep.result.units.layers
+    assert entry.k == 5
+    assert all(sorted(row) == [0, 1, 2, 3, 4] for row in entry.top_indices)
+    assert all(np.isfinite(v) for row in entry.top_values for v in row)
+    assert entry.file in rep.figures
+    rep.save(tmp_path / "r")
+    assert (tmp_path / "r" / "report.json").is_file()
+
+
+def test_where_titles_never_round_a_probability_to_one() -> None:
+    from types import SimpleNamespace
+
+    from explainer.report.result import WhereImage
+    from explainer.report.where import _title
+
+    ctx = SimpleNamespace(class_names=("cat", "dog"))
+    entry = WhereImage(index=7, true=1, predicted=0, targets=[0, 1], probabilities=[0.9961, 0.0039])
+    assert _title(ctx, entry, 0) == "#7\ncat\np = 99.6%"
+    assert _title(ctx, entry, 1) == "#7\ndog\np = 0.4%"

@@ -225,7 +225,7 @@ def catalog_source(rel: str, root: Path = ROOT) -> str | None:
     from explainer.conventions import prose_blocks
 
     if rel == "sphinx":
-        files = sorted(p for p in (root / "docs" / "_templates").rglob("*") if p.is_file())
+        files = sorted((root / "docs" / "_templates").glob("*.html"))
         return "\n".join(p.read_text(encoding="utf-8") for p in files)
     if rel.startswith(GENERATED + "/"):
         path = root / GALLERY / rel.removeprefix(GENERATED + "/")

@@ -160,15 +160,22 @@ def _is_running_time(node: nodes.Node) -> bool:
 
 
 class KeepOutOfCatalogs(SphinxTransform):
-    """Text that is not translated by message: autodoc's (the API reference stays English in
-    every language), the running-time line (translated by :class:`TranslateGalleryTexts`) and
-    blocks of computed numbers (:data:`UNTRANSLATED_CLASSES`)."""
+    """Text that is not translated by message: autodoc's and the per-object API pages' (the API
+    reference stays English in every language), the running-time line (translated by
+    :class:`TranslateGalleryTexts`) and blocks of computed numbers (:data:`UNTRANSLATED_CLASSES`).
+    """
 
     default_priority = 5  # before Locale (20) and before the gettext builder extracts
 
     def apply(self, **kwargs: Any) -> None:
+        api_page = self.env.docname.startswith("generated/")  # one page per object: English
         for node in self.document.findall(nodes.TextElement):
-            if _from_docstring(node) or _is_running_time(node) or _in_untranslated_block(node):
+            if (
+                api_page
+                or _from_docstring(node)
+                or _is_running_time(node)
+                or _in_untranslated_block(node)
+            ):
                 node["translatable"] = False
         # ``{only} lang_ja`` blocks are written in their language already (the gettext builder
         # keeps every ``only`` block, whatever its tags).

@@ -151,6 +151,10 @@ def tile_grid(
 ) -> TileGrid:
     """Draw ``images`` as a grid of small tiles and return the artists.
 
+    Any number of tiles is laid out legibly: titles wider than a tile are set smaller, down to
+    :data:`~explainer.plot.style.MIN_FONT_SIZE`; titles that would still overlap are refused
+    with a message (fewer columns, a larger ``tile_size`` or shorter titles fix it).
+
     Parameters
     ----------
     images
@@ -177,10 +181,6 @@ def tile_grid(
         Outline every tile with a thin black line, like the edge of an axes.
     imshow_kw
         Passed to every tile's ``Axes.imshow`` (e.g. ``{"interpolation": "bilinear"}``).
-
-    Any number of tiles is laid out legibly: titles wider than a tile are set smaller, down to
-    :data:`~explainer.plot.style.MIN_FONT_SIZE`; titles that would still overlap are refused
-    with a message (fewer columns, a larger ``tile_size`` or shorter titles fix it).
     """
     tiles = _as_tiles(images)
     n = len(tiles)

@@ -112,7 +112,8 @@ def compute_units(ctx: Context, accumulated: dict[str, TopExamples] | None) -> U
         return out
     for path, top in accumulated.items():
         layer = probe.find_layer(ctx.model, path)
-        entry = UnitsLayer(layer=path, type=type(layer).__name__, channels=top.n_channels, k=top.k)
+        k = min(top.k, top.count)  # fewer images than k: no empty (-inf, index -1) slots
+        entry = UnitsLayer(layer=path, type=type(layer).__name__, channels=top.n_channels, k=k)
         entry.ranked_on = probe.passed_on(ctx.model, path)
         out.images = top.count
         try:
@@ -127,9 +128,9 @@ def compute_units(ctx: Context, accumulated: dict[str, TopExamples] | None) -> U
         entry.inactive = int((~active).sum())
         drawn = np.flatnonzero(active)[:MAX_UNIT_CHANNELS]
         entry.drawn = drawn.tolist()
-        entry.top_indices = top.indices[drawn].tolist()
-        entry.top_values = [[float(v) for v in row] for row in top.values[drawn]]
-        entry.positions = top.positions[drawn]
+        entry.top_indices = top.indices[drawn, :k].tolist()
+        entry.top_values = [[float(v) for v in row] for row in top.values[drawn, :k]]
+        entry.positions = top.positions[drawn, :k]
         entry.receptive = rf
         if not len(drawn):
             entry.note = "none of its channels rose above zero on these images"

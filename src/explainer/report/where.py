@@ -109,10 +109,11 @@ def compute_where(ctx: Context, accumulated: Any = None) -> WhereResult:
 
 
 def _title(ctx: Context, entry: WhereImage, k: int) -> str:
+    from explainer.plot.text import percent
     from explainer.report.figures import plain
 
     name = plain(ctx.class_names[entry.targets[k]], 14)
-    return f"#{entry.index}\n{name}\np = {entry.probabilities[k]:.2g}"
+    return f"#{entry.index}\n{name}\np = {percent(entry.probabilities[k], 1)}"
 
 
 def _methods(methods: list[str]) -> str:

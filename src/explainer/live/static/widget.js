@@ -10,7 +10,7 @@
   const LABELS = {
     en: {
       draw: "Draw a digit here with the mouse or a finger",
-      drawOrDrop: "Draw here, or drop an image file",
+      drawOrDrop: "Drop an image file here, or choose one below",
       clear: "Clear",
       example: "Test image",
       choose: "choose…",
@@ -21,7 +21,7 @@
       saliency: "Gradient × input for",
       saliencyNote: "red raises the score, blue lowers it",
       channels: (shown, total) => (shown < total ? `first ${shown} of ${total} channels` : `${total} channels`),
-      units: "Units",
+      units: "units",
       templates: "Each hidden unit: its weights (red +, blue −) and its activation",
       nothing: "Draw something, or pick a test image.",
       occluder: "Photo with a grey square: drag it, or focus the photo and use the arrow keys",
@@ -38,7 +38,7 @@
     },
     ja: {
       draw: "マウスや指でここに数字を描いてください",
-      drawOrDrop: "ここに描くか、画像ファイルをドロップしてください",
+      drawOrDrop: "ここに画像ファイルをドロップするか、下で選んでください",
       clear: "消去",
       example: "テスト画像",
       choose: "選択…",
@@ -146,7 +146,7 @@
       return { li, fill, value };
     });
     const summary = el("p", { class: "xl-prediction", "aria-live": "polite" });
-    container.append(el("h4", { class: "xl-title", text: title }), list, summary);
+    container.append(el("p", { class: "xl-title", text: title }), list, summary);
     const update = (proba) => {
       const best = argmax(proba);
       rows.forEach((r, i) => {
@@ -201,11 +201,12 @@
       tabindex: "0",
       role: "img",
       "aria-label": canDraw ? L.draw : L.drawOrDrop,
+      "data-input": canDraw ? "draw" : "drop",
     });
     const ctx = pad.getContext("2d", { willReadFrequently: true });
     const seen = mapCanvas(H, W, "xl-seen", L.seen);
     const saliency = mapCanvas(H, W, "xl-saliency", L.saliency);
-    const salTitle = el("h4", { class: "xl-title" });
+    const salTitle = el("p", { class: "xl-title" });
     const message = el("p", { class: "xl-note", text: L.nothing });
 
     const left = el("div", { class: "xl-col" });
@@ -218,10 +219,10 @@
       file.addEventListener("change", () => file.files[0] && readFile(file.files[0]));
       controls.append(el("label", { for: id, class: "xl-control" }, document.createTextNode(`${L.file} `), file));
     }
-    left.append(el("h4", { class: "xl-title", text: canDraw ? L.draw : L.drawOrDrop }), pad, controls, message);
+    left.append(el("p", { class: "xl-title", text: canDraw ? L.draw : L.drawOrDrop }), pad, controls, message);
     const middle = el("div", { class: "xl-col" });
     middle.append(
-      el("h4", { class: "xl-title", text: L.seen }),
+      el("p", { class: "xl-title", text: L.seen }),
       seen,
       salTitle,
       saliency,
@@ -250,7 +251,7 @@
           maps.push(cv);
           box.append(cv);
         }
-        const head = el("h4", { class: "xl-title", text: `${layer.name} (${layer.class}, ${h} × ${w}): ${L.channels(shown, c)}` });
+        const head = el("p", { class: "xl-title", text: `${layer.name} (${layer.class}, ${h} × ${w}): ${L.channels(shown, c)}` });
         layersBox.append(el("section", { class: "xl-layer" }, head, box));
         panels.push({ index, kind: "maps", maps, shape, shown, signed: !["relu"].includes(layer.activation) && layer.type !== "pool" });
       } else if (shape.length === 1 && shape[0] <= 64) {
@@ -281,7 +282,7 @@
           cells.push({ fill, value });
         }
         const title = fits ? L.templates : `${layer.name} (${layer.class}): ${n} ${L.units}`;
-        layersBox.append(el("section", { class: "xl-layer" }, el("h4", { class: "xl-title", text: title }), box));
+        layersBox.append(el("section", { class: "xl-layer" }, el("p", { class: "xl-title", text: title }), box));
         panels.push({ index, kind: "units", cells });
       }
     });
@@ -475,7 +476,7 @@
     });
     const ctx = photo.getContext("2d");
     const mapCv = el("canvas", { width: W * SCALE, height: H * SCALE, class: "xl-photo", role: "img" });
-    const mapTitle = el("h4", { class: "xl-title" });
+    const mapTitle = el("p", { class: "xl-title" });
     const sizeId = uid("patch");
     const size = el("select", { id: sizeId });
     for (const s of data.patches || [4, 8, 12]) {
@@ -483,7 +484,7 @@
     }
     const controls = el("div", { class: "xl-controls" });
     controls.append(imageSelect(data.images, pick), el("label", { for: sizeId, class: "xl-control" }, document.createTextNode(`${L.patch} `), size));
-    const left = el("div", { class: "xl-col" }, el("h4", { class: "xl-title", text: L.occluder }), photo, controls);
+    const left = el("div", { class: "xl-col" }, el("p", { class: "xl-title", text: L.occluder }), photo, controls);
     const middle = el("div", { class: "xl-col" }, mapTitle, mapCv);
     const right = el("div", { class: "xl-col xl-output" });
     const update = bars(right, names, L.withSquare);
@@ -662,11 +663,11 @@
       el(
         "div",
         { class: "xl-row" },
-        el("div", { class: "xl-col" }, el("h4", { class: "xl-title", text: L.point }), plane, probaText),
+        el("div", { class: "xl-col" }, el("p", { class: "xl-title", text: L.point }), plane, probaText),
         el(
           "div",
           { class: "xl-col" },
-          el("h4", { class: "xl-title", text: L.space }),
+          el("p", { class: "xl-title", text: L.space }),
           spaceCv,
           el("label", { for: sliderId, class: "xl-control" }, document.createTextNode(`${L.layer} `), slider, layerName),
         ),
