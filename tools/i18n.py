@@ -82,6 +82,7 @@ def project(root: Path = ROOT) -> Project:
 BOILERPLATE: dict[str, list[tuple[str, str]]] = {
     "ja": [
         (r":doc:`[^`]+`", r"\g<0>"),  # a thumbnail's link: the linked page's (translated) title
+        (r":py:[a-z]+:`[^`]+`", r"\g<0>"),  # an autosummary row's object: a name, not prose
         (r"``?[^`]+``?", r"\g<0>"),  # a table cell that is only code (report.md's options)
         (
             r":ref:`Go to the end <([^>]+)>` to download the full example code\.",
