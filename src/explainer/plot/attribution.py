@@ -205,7 +205,7 @@ def attribution_grid(
             for j in range(n)
         ]
         label = METHOD_LABELS.get(method, method)
-        if len(label) * _FONT * 0.008 > cell:  # longer than its row: two lines
+        if len(label) * _FONT * 0.0075 > cell * 1.12:  # longer than its row: two lines
             label = label.replace(" ", "\n", 1)
         axes[i, 0].set_ylabel(label, fontsize=_FONT)
         bars[method] = _scale_bar(fig, axes[i, n], signed.get(method, False))
