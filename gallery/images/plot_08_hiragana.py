@@ -375,7 +375,9 @@ per_face = {
     light.faces[f].label: int((pred_final.labels != strong.y_test)[strong.font_test == f].sum())
     for f in test_faces
 }
-print("mistakes per unseen face:", per_face)
+print("mistakes per unseen face:")
+for face, n in per_face.items():
+    print(f"    {face}: {n}")
 worst_face = max(per_face, key=per_face.get)
 assert worst_face == "KouzanBrushFontGyousyo" and per_face[worst_face] > sum(per_face.values()) / 2
 others = [v for k, v in per_face.items() if k not in {worst_face, "SetoFont"}]
