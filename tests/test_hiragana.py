@@ -156,13 +156,3 @@ def test_accuracy_steps_draws_one_bar_per_step_and_subset():
     assert ticks.tolist() == [[0.3, 0], [0.95, 2]]
     with pytest.raises(ValueError, match="has 2 values for 3 steps"):
         plot.accuracy_steps(["a", "b", "c"], {"all": [0.1, 0.2]})
-
-
-def test_attribution_grid_wraps_a_method_label_longer_than_its_row():
-    from explainer import plot
-
-    rng = np.random.default_rng(0)
-    maps = {"integrated_gradients": rng.normal(size=(8, 8, 8)), "occlusion": rng.random((8, 8, 8))}
-    grid = plot.attribution_grid(rng.random((8, 8, 8, 1)), maps, suptitle="eight")
-    assert grid.axes[1, 0].get_ylabel() == "integrated\ngradients"
-    assert grid.axes[2, 0].get_ylabel() == "occlusion"

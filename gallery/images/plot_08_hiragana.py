@@ -394,7 +394,7 @@ assert max(others) <= 2, "the prose: the printed faces and Klee One cost hardly 
 # %%
 # Where it looks when it is wrong
 # -------------------------------
-# For the four most frequent confusions, the test image the network gets wrong most
+# For the three most frequent confusions, the test image the network gets wrong most
 # confidently, with the maps of integrated gradients and occlusion (the two methods that
 # passed the deletion test of the "Where it looks" chapter), first for the predicted class
 # (red title), then for the true class (dark blue title). Red marks pixels that speak for that
@@ -402,7 +402,7 @@ assert max(others) <= 2, "the prose: the printed faces and Klee One cost hardly 
 
 # sphinx_gallery_multi_image_block = "single"
 picked, targets, titles = [], [], []
-for t, p in confused[:4]:
+for t, p in confused[:3]:
     cell = np.flatnonzero((strong.y_test == t) & (pred_final.labels == p))
     i = int(cell[np.argmax(pred_final.proba[cell, p])])
     picked += [i, i]
@@ -423,8 +423,8 @@ plot.attribution_grid(
     x_pairs,
     pair_maps,
     titles=titles,
-    title_colors=[plot.PRED_LABEL_COLOR, plot.TRUE_LABEL_COLOR] * 4,
-    suptitle="The four most frequent confusions: maps for the predicted and the true class",
+    title_colors=[plot.PRED_LABEL_COLOR, plot.TRUE_LABEL_COLOR] * 3,
+    suptitle="The three most frequent confusions: maps for the predicted and the true class",
 )
 print("faces of the shown mistakes:", [light.faces[strong.font_test[i]].label for i in picked[::2]])
 ink = x_pairs[..., 0] > 0.3 * 255
@@ -432,11 +432,13 @@ ig = pair_maps["integrated_gradients"][0::2]  # the maps for the predicted class
 on_ink = np.clip(ig, 0, None)[ink[0::2]].sum() / np.clip(ig, 0, None).sum()
 print(f"share of the evidence for the predicted class that lies on the strokes: {on_ink:.2f}")
 assert on_ink > 0.5
+shown_pairs = {(romaji[t], romaji[p]) for t, p in confused[:3]}
+assert shown_pairs == {("tsu", "he"), ("ru", "tsu"), ("o", "a")}, "the prose names these"
 
 # %%
 # These mistakes are understandable. A brush つ drawn as one flat arch is what へ looks like;
 # a brush る whose closing loop has shrunk into the stroke keeps little more than the hook of
-# a つ; a quickly written お shares its loop and its crossing stroke with あ and な. The
+# a つ; a quickly written お shares its loop and its crossing stroke with あ. The
 # evidence for the wrong answer lies on the strokes themselves, not on the noise around them
 # (the printed share): the network reads the shape it is shown, and that shape is
 # ambiguous.
