@@ -204,7 +204,10 @@ def attribution_grid(
             attribution_overlay(images[j], m[j], signed=signed.get(method, False), ax=axes[i, j])
             for j in range(n)
         ]
-        axes[i, 0].set_ylabel(METHOD_LABELS.get(method, method), fontsize=_FONT)
+        label = METHOD_LABELS.get(method, method)
+        if len(label) * _FONT * 0.008 > cell:  # longer than its row: two lines
+            label = label.replace(" ", "\n", 1)
+        axes[i, 0].set_ylabel(label, fontsize=_FONT)
         bars[method] = _scale_bar(fig, axes[i, n], signed.get(method, False))
     for i in range(rows):
         axes[i, n + 1].set_axis_off()
