@@ -163,7 +163,13 @@ metrics.record("hiragana_cnn1.test_accuracy", scores[cnn1.name]["all"])
 # hidden units, where the article has 32, 64 and 1024), which keeps the chapter's training
 # short: the time it took is printed after the last step.
 
+article_net = {"filters": (32, 64), "hidden units": 1024, "classes": 71}
+our_net = {"filters": (16, 32), "hidden units": 128, "classes": len(romaji)}
+print("the article's network:", article_net)
+print("ours:                 ", our_net)
 cnn2 = models.hiragana_cnn("hiragana_cnn2")
+assert (cnn2.layer("conv1")["filters"], cnn2.layer("conv2")["filters"]) == our_net["filters"]
+assert cnn2.layer("hidden")["units"] == our_net["hidden units"]
 scores[cnn2.name] = evaluate(cnn2, light)
 metrics.record(
     "hiragana_cnn2.test_accuracy",
