@@ -141,18 +141,20 @@ def test_recipes_and_floors():
 def test_accuracy_steps_draws_one_bar_per_step_and_subset():
     from explainer import plot
 
-    bars = plot.accuracy_steps(
+    drawn = plot.accuracy_steps(
         ["softmax", "cnn", "final"],
         {"all": [0.5, 0.8, 0.9], "hand": [0.4, 0.7, 0.85]},
         reference=[0.3, None, 0.95],
         suptitle="steps",
     )
-    assert len(bars) == 2 and all(len(b) == 3 for b in bars)
-    assert [r.get_width() for r in bars[1]] == pytest.approx([0.4, 0.7, 0.85])
-    ax = bars[0][0].axes
+    bars = drawn.bars
+    assert list(bars) == ["all", "hand"] and all(len(b) == 3 for b in bars.values())
+    assert [r.get_width() for r in bars["hand"]] == pytest.approx([0.4, 0.7, 0.85])
+    ax = drawn.ax
     assert [t.get_text() for t in ax.get_yticklabels()] == ["softmax", "cnn", "final"]
     assert "90.0%" in {t.get_text() for t in ax.texts}
-    ticks = ax.collections[0].get_offsets()
-    assert ticks.tolist() == [[0.3, 0], [0.95, 2]]
+    assert drawn.reference is not None
+    assert drawn.reference.get_offsets().tolist() == [[0.3, 0], [0.95, 2]]
+    assert drawn.figure.get_suptitle() == "steps"
     with pytest.raises(ValueError, match="has 2 values for 3 steps"):
         plot.accuracy_steps(["a", "b", "c"], {"all": [0.1, 0.2]})

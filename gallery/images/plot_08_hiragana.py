@@ -163,7 +163,13 @@ metrics.record("hiragana_cnn1.test_accuracy", scores[cnn1.name]["all"])
 # hidden units, where the article has 32, 64 and 1024), which keeps the chapter's training
 # short: the time it took is printed after the last step.
 
+article_net = {"filters": (32, 64), "hidden units": 1024, "classes": 71}
+our_net = {"filters": (16, 32), "hidden units": 128, "classes": len(romaji)}
+print("the article's network:", article_net)
+print("ours:                 ", our_net)
 cnn2 = models.hiragana_cnn("hiragana_cnn2")
+assert (cnn2.layer("conv1")["filters"], cnn2.layer("conv2")["filters"]) == our_net["filters"]
+assert cnn2.layer("hidden")["units"] == our_net["hidden units"]
 scores[cnn2.name] = evaluate(cnn2, light)
 metrics.record(
     "hiragana_cnn2.test_accuracy",
@@ -375,7 +381,9 @@ per_face = {
     light.faces[f].label: int((pred_final.labels != strong.y_test)[strong.font_test == f].sum())
     for f in test_faces
 }
-print("mistakes per unseen face:", per_face)
+print("mistakes per unseen face:")
+for face, n in per_face.items():
+    print(f"    {face}: {n}")
 worst_face = max(per_face, key=per_face.get)
 assert worst_face == "KouzanBrushFontGyousyo" and per_face[worst_face] > sum(per_face.values()) / 2
 others = [v for k, v in per_face.items() if k not in {worst_face, "SetoFont"}]
@@ -392,7 +400,7 @@ assert max(others) <= 2, "the prose: the printed faces and Klee One cost hardly 
 # %%
 # Where it looks when it is wrong
 # -------------------------------
-# For the four most frequent confusions, the test image the network gets wrong most
+# For the three most frequent confusions, the test image the network gets wrong most
 # confidently, with the maps of integrated gradients and occlusion (the two methods that
 # passed the deletion test of the "Where it looks" chapter), first for the predicted class
 # (red title), then for the true class (dark blue title). Red marks pixels that speak for that
@@ -400,7 +408,7 @@ assert max(others) <= 2, "the prose: the printed faces and Klee One cost hardly 
 
 # sphinx_gallery_multi_image_block = "single"
 picked, targets, titles = [], [], []
-for t, p in confused[:4]:
+for t, p in confused[:3]:
     cell = np.flatnonzero((strong.y_test == t) & (pred_final.labels == p))
     i = int(cell[np.argmax(pred_final.proba[cell, p])])
     picked += [i, i]
@@ -421,8 +429,8 @@ plot.attribution_grid(
     x_pairs,
     pair_maps,
     titles=titles,
-    title_colors=[plot.PRED_LABEL_COLOR, plot.TRUE_LABEL_COLOR] * 4,
-    suptitle="The four most frequent confusions: maps for the predicted and the true class",
+    title_colors=[plot.PRED_LABEL_COLOR, plot.TRUE_LABEL_COLOR] * 3,
+    suptitle="The three most frequent confusions: maps for the predicted and the true class",
 )
 print("faces of the shown mistakes:", [light.faces[strong.font_test[i]].label for i in picked[::2]])
 ink = x_pairs[..., 0] > 0.3 * 255
@@ -430,11 +438,13 @@ ig = pair_maps["integrated_gradients"][0::2]  # the maps for the predicted class
 on_ink = np.clip(ig, 0, None)[ink[0::2]].sum() / np.clip(ig, 0, None).sum()
 print(f"share of the evidence for the predicted class that lies on the strokes: {on_ink:.2f}")
 assert on_ink > 0.5
+shown_pairs = {(romaji[t], romaji[p]) for t, p in confused[:3]}
+assert shown_pairs == {("tsu", "he"), ("ru", "tsu"), ("o", "a")}, "the prose names these"
 
 # %%
 # These mistakes are understandable. A brush つ drawn as one flat arch is what へ looks like;
 # a brush る whose closing loop has shrunk into the stroke keeps little more than the hook of
-# a つ; a quickly written お shares its loop and its crossing stroke with あ and な. The
+# a つ; a quickly written お shares its loop and its crossing stroke with あ. The
 # evidence for the wrong answer lies on the strokes themselves, not on the noise around them
 # (the printed share): the network reads the shape it is shown, and that shape is
 # ambiguous.

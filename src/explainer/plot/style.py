@@ -34,6 +34,7 @@ __all__ = [
     "SMALL_FONT_SIZE",
     "SPACE_BOX_COLOR",
     "SPACE_LINE_COLOR",
+    "STEP_COLORS",
     "SUPTITLE_FONT_SIZE",
     "TITLE_FONT_SIZE",
     "TRUE_LABEL_COLOR",
@@ -96,6 +97,8 @@ CLASS_LIGHT_COLORS: tuple[str, str] = ("#c6dbef", "#fdd0a2")
 """Light blue and light orange: the two classes' regions behind their points."""
 CLASS_PALETTE: tuple[str, ...] = tuple(mpl.colormaps["tab10"].colors)  # type: ignore[attr-defined]
 """One colour per class (matplotlib's tab10), the same in scatters and mosaic frames."""
+STEP_COLORS: tuple[str, ...] = ("#4a4a4a", "#1f77b4", "#ff7f0e", "#2ca02c")
+"""The subsets of a tuning's steps (all, then each kind), in the order of the mapping's keys."""
 HISTOGRAM_COLORS: tuple[str, ...] = (
     "#4c72b0",
     "#dd8452",
