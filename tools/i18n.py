@@ -462,8 +462,9 @@ def sync_copies(catalog: Any, chapters: dict[str, str]) -> int:
 
 
 def _tidy(language: str, before: dict[Path, list[tuple[str, str, bool]]]) -> None:
-    """Remove catalogs of pages that no longer exist and obsolete (#~) entries; fill in the
-    boilerplate; write the project's header."""
+    """Remove catalogs of pages that no longer exist or have nothing to translate (the API's
+    per-object pages, kept English) and obsolete (#~) entries; fill in the boilerplate; write
+    the project's header."""
     from babel.messages.pofile import read_po, write_po
 
     memory = translation_memory(language)
@@ -475,6 +476,9 @@ def _tidy(language: str, before: dict[Path, list[tuple[str, str, bool]]]) -> Non
             continue
         with po_file.open("rb") as fh:
             catalog = read_po(fh)
+        if not any(m.id for m in catalog):
+            po_file.unlink()
+            continue
         drop_guessed_links(catalog)
         fill_boilerplate(catalog, language)
         fill_from_memory(catalog, memory)
