@@ -32,6 +32,7 @@ import io
 import numpy as np
 
 from explainer import attribution, datasets, faithfulness, metrics, models, plot, probe, training
+from explainer.plot.text import percent
 
 mnist = datasets.load_mnist()
 cifar = datasets.load_cifar10()
@@ -213,7 +214,7 @@ for name, (data, _) in nets.items():
     titles = []
     for i, g, t in zip(wrong, guess, true, strict=True):
         p = preds[name].proba[i]
-        titles += [f"#{i}\n{label(name, k)}\np = {p[k]:.2g}" for k in (g, t)]
+        titles += [f"#{i}\n{label(name, k)}\np = {percent(p[k])}" for k in (g, t)]
     mistake_maps = maps_of(name, x, targets)
     plot.attribution_grid(
         x,

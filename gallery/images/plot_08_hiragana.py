@@ -49,6 +49,7 @@ from explainer import (
     training,
     units,
 )
+from explainer.plot.text import percent
 
 light = datasets.load_hiragana(augment="light")
 strong = datasets.load_hiragana(augment="strong")
@@ -414,7 +415,10 @@ for t, p in confused[:3]:
     picked += [i, i]
     targets += [p, t]
     prob = pred_final.proba[i]
-    titles += [f"#{i}\n{romaji[p]}\np = {prob[p]:.2g}", f"\n{romaji[t]}\np = {prob[t]:.2g}"]
+    titles += [
+        f"#{i}\n{romaji[p]}\np = {percent(prob[p])}",
+        f"\n{romaji[t]}\np = {percent(prob[t])}",
+    ]
 x_pairs = strong.x_test[picked]
 h, w = final.input_shape[1:3]
 options = attribution.default_options(h, w)

@@ -62,8 +62,8 @@ MIN_FONT_SIZE = 6
 # -- Colour maps --------------------------------------------------------------------------------
 
 WEIGHT_CMAP = "RdBu_r"
-"""Signed values (weights, signed attributions): red positive, blue negative, white zero, on a
-scale centred at zero."""
+"""For signed values such as weights and signed attributions, red positive and blue negative
+with white at zero, on a scale centred at zero."""
 FEATURE_CMAP = "gray"
 """Non-negative feature maps: black where a filter does not respond."""
 SALIENCY_CMAP = "YlOrRd"
