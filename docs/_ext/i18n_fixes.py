@@ -159,6 +159,12 @@ def _is_running_time(node: nodes.Node) -> bool:
     return isinstance(node, nodes.paragraph) and bool(RUNNING_TIME.match(node.astext()))
 
 
+def is_api_page(docname: str) -> bool:
+    """One page per API object (autosummary's ``generated/``): English in every language, its
+    gallery thumbnails included."""
+    return docname.startswith("generated/")
+
+
 class KeepOutOfCatalogs(SphinxTransform):
     """Text that is not translated by message: autodoc's and the per-object API pages' (the API
     reference stays English in every language), the running-time line (translated by
@@ -168,7 +174,7 @@ class KeepOutOfCatalogs(SphinxTransform):
     default_priority = 5  # before Locale (20) and before the gettext builder extracts
 
     def apply(self, **kwargs: Any) -> None:
-        api_page = self.env.docname.startswith("generated/")  # one page per object: English
+        api_page = is_api_page(self.env.docname)
         for node in self.document.findall(nodes.TextElement):
             if (
                 api_page
@@ -214,7 +220,7 @@ class TranslateGalleryTexts(SphinxTransform):
 
 def _extract_extra_messages(app: Any, doctree: nodes.document, docname: str) -> None:
     """gettext builder: add the texts of :func:`extra_messages` to the page's catalog."""
-    if app.builder.name != "gettext":
+    if app.builder.name != "gettext" or is_api_page(docname):
         return
     from sphinx.builders.gettext import MsgOrigin
 
