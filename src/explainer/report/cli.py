@@ -19,6 +19,7 @@ from explainer.report.errors import (
     EXIT_TERMINATED,
     ReportError,
 )
+from explainer.report.output import signal_handlers
 from explainer.report.progress import Progress
 from explainer.report.quiet import quiet_stderr
 from explainer.report.render import pct
@@ -112,16 +113,8 @@ def _signals_raise() -> Iterator[None]:
             signal.signal(sig, signal.SIG_IGN)
         raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 
-    try:
-        old = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:  # not the main thread: leave the process's handlers alone
+    with signal_handlers(stop):
         yield
-        return
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
 
 
 def _is_saved(report: Report, out: str) -> bool:

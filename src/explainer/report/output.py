@@ -25,13 +25,21 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from explainer.report.errors import ReportError
 
-__all__ = ["GENERATOR", "OutPlan", "check_out", "held_signals", "write_report"]
+__all__ = [
+    "GENERATOR",
+    "OutPlan",
+    "check_out",
+    "held_signals",
+    "signal_handlers",
+    "write_report",
+]
 
 GENERATOR = "explainer report"
 """The value of ``generator`` in report.json: what marks a folder as this tool's report."""
@@ -210,6 +218,25 @@ def _refuse_clashes(plan: OutPlan, files: Sequence[str]) -> None:
 
 
 @contextlib.contextmanager
+def signal_handlers(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """``handler`` for SIGINT and SIGTERM inside the block, the previous handlers after it.
+
+    Outside the main thread Python cannot handle signals: the block then runs with the
+    process's handlers left alone.
+    """
+    try:
+        old = {sig: signal.signal(sig, handler) for sig in _HELD}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
+
+
+@contextlib.contextmanager
 def held_signals() -> Iterator[None]:
     """Hold SIGINT and SIGTERM while files are swapped; they are acted on right after.
 
@@ -220,19 +247,13 @@ def held_signals() -> Iterator[None]:
     """
     pending: list[int] = []
 
-    def hold(signum: int, frame: object) -> None:
+    def hold(signum: int, frame: Any) -> None:
         pending.append(signum)
 
     try:
-        old = {sig: signal.signal(sig, hold) for sig in _HELD}
-    except ValueError:  # not the main thread: signals cannot be handled here anyway
-        yield
-        return
-    try:
-        yield
+        with signal_handlers(hold):
+            yield
     finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
         if pending:
             signal.raise_signal(pending[0])  # now the usual handler (or default) acts on it
 
