@@ -79,7 +79,7 @@ def test_passed_on_follows_batch_norm_and_activation_and_ranks_differently():
     """A negative BN scale inverts the raw conv's ranking; the ReLU after it is what counts."""
     import keras
 
-    from explainer.report.units import UnitsAccumulator
+    from explainer.report.unit_patches import UnitsAccumulator
 
     inp = keras.Input((4, 4, 1))
     h = keras.layers.Conv2D(1, 1, use_bias=False, name="c")(inp)

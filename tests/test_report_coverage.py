@@ -139,7 +139,7 @@ def test_nested_base_model_convolutions_found_probed_drawn() -> None:
     assert stages.post.shape == (2, 16, 16, 16) and stages.activation_layer is None
     assert "mobilenet" in rep.html()
     # --layers reaches into the base model by path; a wrong path is a one-line error.
-    from explainer.report.model import choose_layers
+    from explainer.report.model_checks import choose_layers
 
     assert choose_layers(model, [f"{base}/block_2_depthwise"]) == (
         [f"{base}/block_2_depthwise"],
@@ -206,9 +206,9 @@ def test_image_folder_streamed_resized_named_by_folders(tmp_path: Path) -> None:
     data = report.load_data(tmp_path / "imgs")
     assert data.class_names == ("a_dog", "b_cat", "c_<bird>")  # sorted, as Keras does
     assert data.n == 12 and data.x.shape == (12, 10, 14, 3)
-    from explainer.report import model as checks
+    from explainer.report import model_checks
 
-    _, note, fitted = checks.plan_input(model, data)
+    _, note, fitted = model_checks.plan_input(model, data)
     assert fitted.x.shape == (12, 8, 8, 3) and "resized" in (note or "")
     assert data.x.shape == (12, 10, 14, 3)  # the caller's data is left as it was
     rep = report.generate(model, tmp_path / "imgs", samples=1)

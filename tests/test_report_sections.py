@@ -11,7 +11,7 @@ keras = pytest.importorskip("keras")
 from conftest import tiny_cnn  # noqa: E402
 
 from explainer import attribution, plot, probe, report  # noqa: E402
-from explainer.report import units as report_units  # noqa: E402
+from explainer.report import unit_patches  # noqa: E402
 
 XSS = '<script>alert("x")</script>'
 
@@ -106,7 +106,7 @@ def test_units_top_k_equals_argsort_over_all_images(small) -> None:
         flat = acts.reshape(len(x), -1, acts.shape[-1])
         best = flat.max(axis=1)  # (N, C)
         active = np.flatnonzero(best.max(axis=0) > 0)
-        assert entry.drawn == active[: report_units.MAX_UNIT_CHANNELS].tolist()
+        assert entry.drawn == active[: unit_patches.MAX_UNIT_CHANNELS].tolist()
         assert entry.inactive == acts.shape[-1] - len(active)
         for row, c in enumerate(entry.drawn):
             order = np.argsort(-best[:, c], kind="stable")[: entry.k]
@@ -122,7 +122,7 @@ def test_units_top_k_equals_argsort_over_all_images(small) -> None:
 
 
 def test_units_memory_is_top_k_not_n() -> None:
-    acc = report_units.UnitsAccumulator(["c"], set(), k=4)
+    acc = unit_patches.UnitsAccumulator(["c"], set(), k=4)
     rng = np.random.default_rng(3)
     for start in range(0, 1000, 100):
         acts = {"c": rng.random((100, 5, 5, 6), dtype=np.float32)}

@@ -187,10 +187,10 @@ def last_spatial_layer(model: keras.Model) -> list[str]:
     Nested models are searched inside, so for a Sequential around a MobileNetV2 base this
     names the base's last convolutional block, not the base as a whole.
     """
-    from explainer.probe import _is_model
+    from explainer.probe import is_model
 
     for layer in reversed(model.layers):
-        if _is_model(layer):
+        if is_model(layer):
             try:
                 return [layer.name, *last_spatial_layer(layer)]
             except ValueError:
@@ -231,7 +231,7 @@ def rewired(
     stash: list[Any] = []
 
     def operation(op: Any) -> Callable[..., Any]:
-        from explainer.probe import _is_model
+        from explainer.probe import is_model
 
         if capture and op.name == capture[0]:
             if len(capture) > 1:
@@ -255,7 +255,7 @@ def rewired(
         swapped = replace(op)
         if swapped is not None:
             return swapped
-        if _is_model(op) and any(replace(lay) is not None for lay in op.layers):
+        if is_model(op) and any(replace(lay) is not None for lay in op.layers):
             return rewired(op, replace, name=name)
         return op
 

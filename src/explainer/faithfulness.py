@@ -171,8 +171,6 @@ def curves(
     probability of the class predicted on the intact image (or ``targets``) is recorded after
     each step. The two ends of every curve (the image, the canvas) are computed once.
     """
-    from explainer.attribution import _batches
-
     if kind not in ("deletion", "insertion"):
         raise ValueError(f"kind must be 'deletion' or 'insertion'; got {kind!r}")
     x = _images(model, x)
@@ -185,7 +183,8 @@ def curves(
             )
     if steps < 1:
         raise ValueError(f"steps must be at least 1; got {steps}")
-    _batches(n, batch_size)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1; got {batch_size}")
     t = _targets(model, x, targets, batch_size)
     images = np.asarray(x, np.float32)
     back = make_canvas(images, canvas, baseline=baseline, sigma=sigma)
@@ -366,6 +365,8 @@ def cascading_randomization(
     """
     import keras
 
+    from explainer.probe import find_layer
+
     options = options or {}
     x = _images(model, x)
     t = _targets(model, x, targets, 256)
@@ -376,7 +377,7 @@ def cascading_randomization(
     stages = list(reversed(_weighted_layers(clone)))
     result: dict[str, dict[str, list[float]]] = {s: {m: [] for m in methods} for s in SIMILARITIES}
     for i, path in enumerate(stages):
-        _reinitialise(_get(clone, path), seed + i)
+        _reinitialise(find_layer(clone, "/".join(path)), seed + i)
         for m in methods:
             randomised = attribute(m, clone, x, t, **dict(options.get(m, {})))
             examples[m].append(randomised[0])
@@ -393,11 +394,11 @@ def cascading_randomization(
 
 def _weighted_layers(model: keras.Model, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Paths of the layers with trainable weights, in forward order (nested models flattened)."""
-    from explainer.probe import _is_model
+    from explainer.probe import is_model
 
     found: list[tuple[str, ...]] = []
     for layer in model.layers:
-        if _is_model(layer):
+        if is_model(layer):
             found.extend(_weighted_layers(layer, (*prefix, layer.name)))
         elif layer.trainable_weights:
             found.append((*prefix, layer.name))
@@ -423,10 +424,3 @@ def _reinitialise(layer: Any, seed: int) -> None:
     fresh.build(layer.input.shape)
     for var, new in zip(layer.weights, fresh.weights, strict=True):
         var.assign(new)
-
-
-def _get(model: keras.Model, path: Sequence[str]) -> Any:
-    current: Any = model
-    for name in path:
-        current = current.get_layer(name)
-    return current

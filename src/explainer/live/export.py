@@ -117,10 +117,12 @@ def _refuse(layer: Any, why: str = "") -> UnsupportedModelError:
 
 def _flat_layers(model: keras.Model) -> list[Any]:
     """The layers in order, nested models unpacked; refuses anything but a single chain."""
+    from explainer.probe import is_model
+
     out: list[Any] = []
     previous = None
     for layer in model.layers:
-        if hasattr(layer, "layers") and isinstance(getattr(layer, "layers", None), list):
+        if is_model(layer):
             out.extend(_flat_layers(layer))
             previous = layer
             continue

@@ -22,41 +22,44 @@ One module per kind of figure; everything public is re-exported here.
 from explainer.plot import (
     attribution,
     confusion,
+    embedding,
     features,
     grids,
     images,
     maps,
+    patches,
     space,
     steps,
     style,
     templates,
-    units,
     weights,
 )
 from explainer.plot.attribution import *  # noqa: F403
 from explainer.plot.confusion import *  # noqa: F403
+from explainer.plot.embedding import *  # noqa: F403
 from explainer.plot.features import *  # noqa: F403
 from explainer.plot.grids import *  # noqa: F403
 from explainer.plot.images import *  # noqa: F403
 from explainer.plot.maps import *  # noqa: F403
+from explainer.plot.patches import *  # noqa: F403
 from explainer.plot.space import *  # noqa: F403
 from explainer.plot.steps import *  # noqa: F403
 from explainer.plot.style import *  # noqa: F403
 from explainer.plot.templates import *  # noqa: F403
-from explainer.plot.units import *  # noqa: F403
 from explainer.plot.weights import *  # noqa: F403
 
 __all__ = [
     *attribution.__all__,
     *confusion.__all__,
+    *embedding.__all__,
     *features.__all__,
     *grids.__all__,
     *images.__all__,
     *maps.__all__,
+    *patches.__all__,
     *space.__all__,
     *steps.__all__,
     *style.__all__,
     *templates.__all__,
-    *units.__all__,
     *weights.__all__,
 ]

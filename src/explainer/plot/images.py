@@ -25,7 +25,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.image import AxesImage
 
-__all__ = ["draw_image", "image_range", "prepare_image"]
+from explainer.plot.style import OUTSIDE_GREYS
+
+__all__ = ["display_tiles", "draw_image", "image_range", "prepare_image"]
 
 
 def prepare_image(image: Any) -> np.ndarray:
@@ -87,3 +89,39 @@ def draw_image(
         ax.set_xticks([])
         ax.set_yticks([])
     return drawn
+
+
+def display_tiles(
+    images: np.ndarray,
+    inside: np.ndarray | None = None,
+    *,
+    value_range: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """Images ``(..., H, W)``, ``(..., H, W, 1)`` or ``(..., H, W, 3)`` as uint8 RGB tiles.
+
+    uint8 images are shown as they are; float images are mapped from ``value_range`` to 0–255
+    (default: :func:`explainer.plot.images.image_range` of the pixels inside, the rule of
+    :func:`explainer.plot.prepare_image`: a fixed 0–1 or 0–255 scale when the values fit one).
+    Pixels where ``inside`` is False (a receptive field that reaches past the image border)
+    become a light checkerboard, the usual sign for "no picture here", so a patch at the border
+    is not mistaken for a dark or bright one.
+    """
+    arr = np.asarray(images)
+    if arr.ndim >= 3 and arr.shape[-1] in (1, 3):
+        grey = arr.shape[-1] == 1
+    else:
+        arr = arr[..., np.newaxis]
+        grey = True
+    if arr.dtype != np.uint8:
+        valid = arr if inside is None else arr[np.asarray(inside)]
+        lo, hi = value_range or image_range(valid)
+        span = hi - lo if hi > lo else 1.0
+        arr = np.clip(np.round((arr.astype(np.float64) - lo) / span * 255), 0, 255).astype(np.uint8)
+    rgb = np.repeat(arr, 3, axis=-1) if grey else arr.copy()
+    if inside is not None:
+        mask = ~np.asarray(inside, dtype=bool)
+        h, w = mask.shape[-2:]
+        rows, cols = np.indices((h, w))
+        checker = np.where((rows // 2 + cols // 2) % 2 == 0, *OUTSIDE_GREYS).astype(np.uint8)
+        rgb[mask] = np.broadcast_to(checker, mask.shape)[mask][:, None]
+    return rgb

@@ -6,14 +6,16 @@ same :mod:`explainer.probe` and :mod:`explainer.plot` functions as the book's ch
 
 The modules follow the flow of one report::
 
-    data.py      DATA spec → ReportData (memory-mapped arrays, lazy image folders)
-    model.py     load the model, check it, plan its input, choose the layers to draw
+    data.py          DATA spec → ReportData (memory-mapped arrays, lazy image folders)
+    model_checks.py  load the model, check it, plan its input, choose the layers to draw
     compute.py   the one streaming pass (pluggable per-batch Accumulators) and the numbers
-    result.py    the typed result: dataclasses with to_json() (= report.json)
+    result.py    the typed result: dataclasses with to_json() (= report.json); schema.py
+                 derives report.json's JSON Schema from them
     figures.py   one figure function per section, PNGs into an in-memory Canvas
     sections.py  the sections in page order: key, title, draw, compute, accumulator
     where.py     section "Where the model looks" (attribution maps of the shown images)
-    units.py     section "What the units respond to" (top patches, an accumulator on the pass)
+    unit_patches.py  section "What the units respond to" (top patches, an accumulator on the
+                 pass)
     render.py    Jinja2 (autoescape on): templates/report.html.j2 + templates/sections/*.html.j2,
                  static/report.css inlined
     api.py       generate() → Report (.save(folder), .to_json(), ._repr_html_())
@@ -27,10 +29,10 @@ one-line message (exit status 2 in the CLI); no file the report did not write is
 nothing is ever half-written; the images are never held (the
 pass reads a chunk at a time; only per-image results such as the ``(N, classes)``
 probabilities are kept); the page is
-self-contained (inline CSS, local PNGs, no script, no web request).
+self-contained (inline CSS, local PNGs, the live network's script inline, no web request).
 
-**How to add a section** (``where.py`` is a worked example without an accumulator, ``units.py``
-one with):
+**How to add a section** (``where.py`` is a worked example without an accumulator,
+``unit_patches.py`` one with):
 
 1. **Result field**: a dataclass with ``to_json`` (subclass
    :class:`~explainer.report.result.JsonData`) and a field ``where: WhereResult | None = None`` on
@@ -55,7 +57,7 @@ from __future__ import annotations
 
 from explainer.report.api import Report, generate
 from explainer.report.cli import OneLineParser, add_parser, main, run
-from explainer.report.compute import Accumulator, Batch, Context
+from explainer.report.compute import Accumulator, Batch, Context, PassSetup
 from explainer.report.data import ReportData, load_data
 from explainer.report.errors import (
     EXIT_BAD_INPUT,
@@ -63,11 +65,11 @@ from explainer.report.errors import (
     EXIT_TERMINATED,
     ReportError,
 )
-from explainer.report.model import load_model
+from explainer.report.model_checks import load_model
 from explainer.report.progress import Progress
 from explainer.report.render import render_html
 from explainer.report.result import ReportResult
-from explainer.report.sections import SECTIONS, PassSetup, Section
+from explainer.report.sections import SECTIONS, Section
 
 __all__ = [
     "EXIT_BAD_INPUT",

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from explainer.report import model as checks
+from explainer.report import model_checks
 from explainer.report.compute import (
     N_MISTAKES,
     Context,
-    Predictions,
+    OutputsAccumulator,
+    PassSetup,
     class_metrics,
     describe,
     pick_samples,
@@ -45,7 +46,7 @@ from explainer.report.result import (
     ReportResult,
     WeightStats,
 )
-from explainer.report.sections import SECTIONS, PassSetup, Section
+from explainer.report.sections import SECTIONS, Section
 
 if TYPE_CHECKING:
     import keras
@@ -230,10 +231,10 @@ class _Loaded:
 
     model: keras.Model
     model_path: str | None
-    info: checks.ModelInfo
+    info: model_checks.ModelInfo
     data: ReportData
     names: tuple[str, ...]
-    plan: checks.InputPlan
+    plan: model_checks.InputPlan
     conv_layers: list[str]
     kernels: dict[str, np.ndarray]
     """The kernels the histogram figure shows."""
@@ -259,7 +260,7 @@ def _load(
     check_options(limit=limit, samples=samples, layers=layers)
     paths: list[str] = []
     if isinstance(model, (str, os.PathLike)):
-        checks.check_model_path(model, unsafe=unsafe)
+        model_checks.check_model_path(model, unsafe=unsafe)
         paths.append(os.fspath(model))
     if isinstance(x, (str, os.PathLike)):
         check_spec(x)
@@ -268,18 +269,18 @@ def _load(
     t = time.perf_counter()
     if isinstance(model, (str, os.PathLike)):
         model_path: str | None = os.fspath(model)
-        keras_model = checks.load_model(model, unsafe=unsafe)
+        keras_model = model_checks.load_model(model, unsafe=unsafe)
     else:
         model_path, keras_model = None, model
     run.timings["load_model"] = time.perf_counter() - t
-    info = checks.check_model(keras_model)
-    conv_layers, conv_notes = checks.choose_layers(keras_model, layers)  # before the data
+    info = model_checks.check_model(keras_model)
+    conv_layers, conv_notes = model_checks.choose_layers(keras_model, layers)  # before the data
     t = time.perf_counter()
     data = _as_data(x, y, class_names, limit)
     run.timings["load_data"] = time.perf_counter() - t
-    names = checks.check_against_model(data, info)
-    plan, resize_note, data = checks.plan_input(keras_model, data)
-    kernels, all_kernels, kernel_note = checks.kernels(keras_model)
+    names = model_checks.check_against_model(data, info)
+    plan, resize_note, data = model_checks.plan_input(keras_model, data)
+    kernels, all_kernels, kernel_note = model_checks.kernels(keras_model)
     run.notes.extend(note for note in (resize_note, *conv_notes, kernel_note) if note)
     unreadable = {name: missing_glyphs(name) for name in names}
     unreadable = {name: chars for name, chars in unreadable.items() if chars}
@@ -311,7 +312,7 @@ def _predict(
     t = time.perf_counter()
     info, names, plan = loaded.info, loaded.names, loaded.plan
     setup = PassSetup(loaded.model, plan, info, names, loaded.conv_layers, loaded.data.n)
-    predictions = Predictions(loaded.data.n)
+    predictions = OutputsAccumulator(loaded.data.n)
     extra = {}
     for section in sections:
         if section.accumulator is not None:
@@ -350,7 +351,7 @@ def _predict(
         pred=pred,
         samples=pick_samples(loaded.data.y, pred, proba, samples),
         conv_layers=loaded.conv_layers,
-        template_layer=checks.first_dense_template(loaded.model, plan.image_shape),
+        template_layer=model_checks.first_dense_template(loaded.model, plan.image_shape),
         kernels=loaded.kernels,
         accumulated={key: acc.finish() for key, acc in extra.items()},
     )
@@ -366,7 +367,7 @@ def _core_result(loaded: _Loaded, ctx: Context, logits: bool, run: _Run) -> Repo
     counts = probe.confusion(y_true, pred, info.n_classes)
     per_class, averages = class_metrics(names, counts)
     wrong = probe.most_confident_mistakes(y_true, proba, n=N_MISTAKES)
-    rows = [LayerRow(**row) for row in checks.layer_rows(model)]
+    rows = [LayerRow(**row) for row in model_checks.layer_rows(model)]
     return ReportResult(
         explainer_version=__version__,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -428,7 +429,7 @@ def _draw(
                 section.draw(result, ctx, canvas)
                 update(done)
     else:
-        result.figures_by_section = {"confusion": None, "mistakes": None, "weights": None}
+        result.figures_by_section = {"accuracy": None, "mistakes": None, "weights": None}
         run.notes.append("Figures were not drawn (figures=False).")
     run.timings["figures"] = time.perf_counter() - t
     run.notes.extend(canvas.notes)

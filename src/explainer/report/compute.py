@@ -19,7 +19,7 @@ import numpy as np
 
 from explainer.report.data import ReportData, release
 from explainer.report.errors import ReportError
-from explainer.report.model import InputPlan, ModelInfo
+from explainer.report.model_checks import InputPlan, ModelInfo
 from explainer.report.progress import Progress
 from explainer.report.result import Averages, ClassRow, ConvLayer, Prediction, Templates
 
@@ -33,7 +33,8 @@ __all__ = [
     "Accumulator",
     "Batch",
     "Context",
-    "Predictions",
+    "OutputsAccumulator",
+    "PassSetup",
     "class_metrics",
     "compute_conv",
     "compute_templates",
@@ -81,7 +82,22 @@ class Accumulator(Protocol):
     def finish(self) -> Any: ...
 
 
-class Predictions:
+@dataclass(frozen=True)
+class PassSetup:
+    """What an accumulator factory may know before the pass: no predictions yet."""
+
+    model: keras.Model
+    plan: InputPlan
+    """How images are fed to the model (``plan.model_shape``, ``plan.image_shape``)."""
+    info: ModelInfo
+    class_names: tuple[str, ...]
+    conv_layers: list[str]
+    """The convolutions the report draws (paths), e.g. the layers to track activations of."""
+    n: int
+    """Images in the pass."""
+
+
+class OutputsAccumulator:
     """The built-in accumulator: the raw outputs of every image, in order."""
 
     layers: Sequence[str] = ()

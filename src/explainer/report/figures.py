@@ -148,7 +148,7 @@ def draw_accuracy(result: ReportResult, ctx: Context, canvas: Canvas) -> None:
             )
             display.plot(suptitle=alt)
             file = canvas.save(display.figure_, "confusion", alt, "accuracy")
-    result.figures_by_section["confusion"] = file
+    result.figures_by_section["accuracy"] = file
 
 
 def draw_mistakes(result: ReportResult, ctx: Context, canvas: Canvas) -> None:

@@ -370,7 +370,7 @@ class ReportResult(JsonData):
     figures: list[FigureRecord] = field(default_factory=list)
     """Every figure, in page order."""
     figures_by_section: dict[str, str | None] = field(default_factory=dict)
-    """Section → its single figure (``confusion``, ``mistakes``, ``weights``)."""
+    """Section key → its single figure (``accuracy``, ``mistakes``, ``weights``)."""
     notes: list[str] = field(default_factory=list)
     """What the page says at the top: what was left out and why, what was assumed."""
     timings: dict[str, float] = field(default_factory=dict)

@@ -24,7 +24,7 @@ import types
 import typing
 from typing import Any
 
-from explainer.report import result as result_module
+from explainer.report import result
 from explainer.report.output import GENERATOR
 from explainer.report.result import ReportResult
 
@@ -39,7 +39,7 @@ _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
 @functools.cache
 def _field_docs() -> dict[str, dict[str, str]]:
     """``{class name: {field name: the docstring under it}}`` from result.py's source."""
-    tree = ast.parse(inspect.getsource(result_module))
+    tree = ast.parse(inspect.getsource(result))
     docs: dict[str, dict[str, str]] = {}
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):

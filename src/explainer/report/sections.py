@@ -17,33 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from explainer.report import compute, figures, units, where
-from explainer.report.compute import Accumulator, Context
+from explainer.report import compute, figures, unit_patches, where
+from explainer.report.compute import Accumulator, Context, PassSetup
 from explainer.report.figures import Canvas
-from explainer.report.model import InputPlan, ModelInfo
 from explainer.report.result import ReportResult
 
-if TYPE_CHECKING:
-    import keras
-
-__all__ = ["SECTIONS", "PassSetup", "Section"]
-
-
-@dataclass(frozen=True)
-class PassSetup:
-    """What an accumulator factory may know before the pass: no predictions yet."""
-
-    model: keras.Model
-    plan: InputPlan
-    """How images are fed to the model (``plan.model_shape``, ``plan.image_shape``)."""
-    info: ModelInfo
-    class_names: tuple[str, ...]
-    conv_layers: list[str]
-    """The convolutions the report draws (paths), e.g. the layers to track activations of."""
-    n: int
-    """Images in the pass."""
+__all__ = ["SECTIONS", "Section"]
 
 
 @dataclass(frozen=True)
@@ -88,9 +69,9 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "units",
         "What the units respond to",
-        draw=units.draw_units,
-        compute=units.compute_units,
-        accumulator=units.units_accumulator,
+        draw=unit_patches.draw_units,
+        compute=unit_patches.compute_units,
+        accumulator=unit_patches.units_accumulator,
     ),
     Section(
         "templates",

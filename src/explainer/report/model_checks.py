@@ -377,11 +377,13 @@ def kernels(
     the histogram figure shows (at most :data:`MAX_HISTOGRAMS`, spread evenly over the depth),
     and a note on those left out of it.
     """
+    from explainer.probe import is_model
+
     found: dict[str, np.ndarray] = {}
 
     def walk(container: keras.Model, prefix: str) -> None:
         for layer in container.layers:
-            if hasattr(layer, "layers") and hasattr(layer, "get_layer"):
+            if is_model(layer):
                 walk(layer, f"{prefix}{layer.name}/")
                 continue
             kernel = getattr(layer, "kernel", None)

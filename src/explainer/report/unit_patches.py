@@ -23,8 +23,8 @@ from explainer.report.compute import Batch, Context
 from explainer.report.result import ReportResult, UnitsLayer, UnitsResult
 
 if TYPE_CHECKING:
+    from explainer.report.compute import PassSetup
     from explainer.report.figures import Canvas
-    from explainer.report.sections import PassSetup
     from explainer.units import ReceptiveField, TopExamples
 
 __all__ = [
