@@ -299,3 +299,21 @@ def test_int8_kernels_decode_exactly(tmp_path):
         model.get_layer(layer).kernel.assign(exact)
     x = np.random.default_rng(3).uniform(0, 1, (2, 8, 8, 2)).astype(np.float32)
     check(model, x, [0, 3], tmp_path, dtype="int8")
+
+
+def test_the_widgets_percentages_follow_the_reports_honest_rule():
+    """0.996 is "99.6", never "100": the page and the report round a probability alike."""
+    from explainer.plot.text import percent
+
+    ps = [0.5, 0.123, 0.996, 0.9996, 0.004, 1.0, 0.0, 1 - 1e-9, 1e-9, 0.99949]
+    script = (
+        f"const {{ percent }} = await import({json.dumps(live.RUNTIME.as_uri())});"
+        f"process.stdout.write(JSON.stringify({json.dumps(ps)}.map((p) => percent(p))));"
+    )
+    out = subprocess.run(
+        ["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True
+    )
+    shown = json.loads(out.stdout)
+    assert shown == [percent(p, 1).rstrip("%") for p in ps]
+    assert shown[2] == "99.6" and shown[3] == "99.96" and shown[5] == "100.0"
+    assert all(float(s) < 100 for p, s in zip(ps, shown, strict=True) if p < 1)

@@ -544,4 +544,20 @@ function mnistDigit(ink, w, h) {
   return out;
 }
 
-export { Network, decode, decodeBytes, decodeHalf, load, mnistDigit, softmax, weights };
+/**
+ * A probability as a percentage that never claims certainty it does not have (the rule of
+ * explainer.plot.text.percent): decimals are added until a probability below 1 no longer
+ * prints as 100 and one above 0 no longer as 0 (0.996 is "99.6", not "100").
+ */
+function percent(p, decimals = 1) {
+  for (let digits = decimals; digits < 7; digits++) {
+    const text = (100 * p).toFixed(digits);
+    const shown = Number(text);
+    if ((p < 1 && shown >= 100) || (p > 0 && shown <= 0)) continue;
+    return text;
+  }
+  const scaled = p * 1e8;
+  return ((p >= 0.5 ? Math.floor(scaled) : Math.ceil(scaled)) / 1e6).toFixed(6);
+}
+
+export { Network, decode, decodeBytes, decodeHalf, load, mnistDigit, percent, softmax, weights };

@@ -89,7 +89,7 @@
   }
 
   const argmax = (a) => a.reduce((best, v, i) => (v > a[best] ? i : best), 0);
-  const pct = (p) => `${(100 * p).toFixed(p > 0.995 || p < 0.005 ? 0 : 1)} %`;
+  const pct = (p) => `${live.percent(p)} %`;
 
   /** Blue–white–red for signed values, centred on zero; `m` is the value drawn at full colour. */
   function diverging(v, m) {
