@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from explainer import attribution, faithfulness
+from explainer import attribution, faithfulness, scores
 
 RNG = np.random.default_rng(0)
 
@@ -162,4 +162,4 @@ def test_a_sigmoid_head_is_explained_by_its_logit():
     sign = np.array([1, -1, 1])[:, None, None]
     np.testing.assert_allclose(ig, sign * x[..., 0] * kernel[:, 0].reshape(4, 4), atol=1e-4)
     assert layer.activation is keras.activations.sigmoid  # never swapped, not even for a while
-    assert "logit of the sigmoid" in attribution.describe_scores(model)
+    assert "logit of the sigmoid" in scores.describe_scores(model)

@@ -33,14 +33,9 @@ gradient magnitude) and ``random`` are registry entries too (``model_free=True``
 that cannot beat them on a faithfulness test (:mod:`explainer.faithfulness`) has not shown
 that it reads the network.
 
-**Which score.** When the model ends in a softmax (a ``Dense(activation="softmax")`` or a
-separate ``Activation("softmax")`` / ``Softmax`` layer), the methods attribute the class score
-*before* the softmax (the logit), and the raw output when the model already outputs logits. The
-softmax couples the classes: the gradient of a saturated probability (p ≈ 1) vanishes,
-whatever the pixels did to get there, and the gradient of any probability mixes in every other
-class's logit. A one-unit (sigmoid) classifier is explained by its logit ``z``: class 1 scores
-``z`` and class 0 ``−z``. :func:`score_model` is the one place this is decided; it never
-changes the model's layers (the final layer is called through a view with its activation off).
+**Which score.** The methods attribute the class score before the softmax (the logit), a
+one-unit sigmoid classifier's logit ``z`` (``−z`` for class 0), and the raw output of a model
+that outputs logits: :func:`explainer.scores.score_model` decides, without changing the model.
 
 Everything is batched (memory bounded by ``batch_size``, not by N), deterministic, and never
 trains. It works on Sequential and functional models, with ``Conv2D``, ``SeparableConv2D`` or
@@ -50,15 +45,14 @@ whose last spatial layer the CAMs find by themselves.
 
 from __future__ import annotations
 
-import functools
 import types
-import warnings
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+from explainer.scores import model_cache, n_scores, score_model
 
 if TYPE_CHECKING:
     import keras
@@ -74,7 +68,6 @@ __all__ = [
     "completeness_error",
     "compute_maps",
     "default_options",
-    "describe_scores",
     "edge_map",
     "grad_cam",
     "gradients",
@@ -90,95 +83,11 @@ __all__ = [
     "probabilities",
     "random_map",
     "random_maps",
-    "rewired",
-    "score_model",
     "smoothgrad",
     "to_probabilities",
-    "with_activation",
 ]
 
 Baseline = float | np.ndarray
-
-
-# --- the score model ----------------------------------------------------------------------------
-
-
-def _activation_name(activation: Any) -> str:
-    return getattr(activation, "__name__", "") if activation is not None else ""
-
-
-def _output_layer(model: keras.Model) -> Any:
-    """The operation that produces the model's (single) output."""
-    if len(model.outputs) != 1:
-        raise ValueError(
-            f"model {model.name!r} has {len(model.outputs)} outputs; attribution needs a "
-            "classifier with one output of class scores"
-        )
-    return model.outputs[0]._keras_history[0]
-
-
-def _head(layer: Any) -> tuple[str, bool]:
-    """The final layer's squashing (``"softmax"``, ``"sigmoid"`` or ``""``), and whether it is a
-    separate layer (``Softmax`` / ``Activation``) rather than fused into ``layer``."""
-    import keras
-
-    if isinstance(layer, keras.layers.Softmax):
-        return "softmax", True
-    if isinstance(layer, keras.layers.Activation):
-        name = _activation_name(layer.activation)
-        return (name, True) if name in ("softmax", "sigmoid") else ("", False)
-    name = _activation_name(getattr(layer, "activation", None))
-    return (name, False) if name in ("softmax", "sigmoid") else ("", False)
-
-
-class _Linear:
-    """A read-only view of a layer whose ``activation`` is the identity; all else is the layer's.
-
-    ``type(layer).call(view, x)`` then computes the layer's pre-activation output with the
-    layer's own weights, without changing the layer (another thread, or the model itself,
-    still sees it as it was).
-    """
-
-    def __init__(self, inner: Any, activation: Callable[[Any], Any]) -> None:
-        object.__setattr__(self, "_inner", inner)
-        object.__setattr__(self, "activation", activation)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"the view of layer {self._inner.name!r} is read-only")
-
-
-@functools.cache
-def _with_activation_class() -> type:
-    import keras
-
-    class WithActivation(keras.layers.Layer):
-        """Calls a layer (sharing its weights) with another activation, leaving it unchanged."""
-
-        def __init__(self, inner: Any, activation: Callable[[Any], Any], suffix: str) -> None:
-            super().__init__(name=f"{inner.name}_{suffix}")
-            self.inner = inner
-            self.replacement = activation
-
-        def call(self, x: Any) -> Any:
-            return type(self.inner).call(_Linear(self.inner, self.replacement), x)
-
-        def compute_output_shape(self, input_shape: Any) -> Any:
-            return self.inner.compute_output_shape(input_shape)
-
-    return WithActivation
-
-
-def with_activation(layer: Any, activation: Callable[[Any], Any], suffix: str = "linear") -> Any:
-    """A layer that calls ``layer`` with its weights but ``activation`` in place of its own.
-
-    The non-mutating way the package swaps an activation: for the logits before a softmax or
-    sigmoid here, and for the leaky surrogate of feature visualisation in
-    :mod:`explainer.units`.
-    """
-    return _with_activation_class()(layer, activation, suffix)
 
 
 def last_spatial_layer(model: keras.Model) -> list[str]:
@@ -211,157 +120,6 @@ def _layer_path(model: keras.Model, layer: str | Sequence[str]) -> list[str]:
 
     path = layer if isinstance(layer, str) else "/".join(layer)
     return [lay.name for lay in layer_chain(model, path)]
-
-
-def rewired(
-    model: keras.Model,
-    replace: Callable[[Any], Callable[..., Any] | None],
-    *,
-    capture: Sequence[str] | None = None,
-    name: str = "rewired",
-) -> keras.Model:
-    """A functional model sharing ``model``'s layers, with some operations replaced.
-
-    ``replace(layer)`` returns a callable to run instead of ``layer`` (or ``None`` to keep it);
-    nested models are rewired the same way. With ``capture`` (a layer path) the new model's
-    outputs are ``[that layer's output, final output]``. ``model`` itself is not changed.
-    """
-    import keras
-
-    stash: list[Any] = []
-
-    def operation(op: Any) -> Callable[..., Any]:
-        from explainer.probe import is_model
-
-        if capture and op.name == capture[0]:
-            if len(capture) > 1:
-                inner = rewired(op, replace, capture=capture[1:], name=name)
-
-                def nested(*args: Any, **kwargs: Any) -> Any:
-                    act, out = inner(*args, **kwargs)
-                    stash.append(act)
-                    return out
-
-                return nested
-
-            run = replace(op) or op
-
-            def captured(*args: Any, **kwargs: Any) -> Any:
-                out = run(*args, **kwargs)
-                stash.append(out)
-                return out
-
-            return captured
-        swapped = replace(op)
-        if swapped is not None:
-            return swapped
-        if is_model(op) and any(replace(lay) is not None for lay in op.layers):
-            return rewired(op, replace, name=name)
-        return op
-
-    shape = tuple(model.inputs[0].shape[1:])
-    inp = keras.Input(shape=shape, dtype=model.inputs[0].dtype)
-    if isinstance(model, keras.Sequential):
-        h: Any = inp
-        for layer in model.layers:
-            h = operation(layer)(h)
-        out = h
-    else:
-        out = model._run_through_graph([inp], operation_fn=operation)
-        if isinstance(out, (list, tuple)):
-            out = out[0]
-    if capture and not stash:
-        raise ValueError(f"layer {'/'.join(capture)!r} is not on the path to the output")
-    outputs = [stash[0], out] if capture else [out]
-    return keras.Model(inp, outputs, name=f"{model.name}_{name}")
-
-
-def _scores_head(model: keras.Model) -> Callable[[Any], Callable[..., Any] | None]:
-    """The replacement of the final layer that makes the output pre-activation class scores."""
-    import keras
-
-    final = _output_layer(model)
-    squash, separate = _head(final)
-    one_unit = int(model.outputs[0].shape[-1]) == 1
-
-    def replace(op: Any) -> Callable[..., Any] | None:
-        if op is not final or (not squash and not one_unit):
-            return None
-        linear: Any = None
-        if squash and not separate:
-            linear = with_activation(op, keras.activations.linear, "logits")
-
-        def head(*args: Any, **kwargs: Any) -> Any:
-            if squash and separate:
-                z = args[0]
-            elif linear is not None:
-                z = linear(args[0])
-            else:
-                z = op(*args, **kwargs)
-            return keras.ops.concatenate([keras.ops.negative(z), z], axis=-1) if one_unit else z
-
-        return head
-
-    return replace
-
-
-def describe_scores(model: keras.Model) -> str:
-    """What :func:`score_model` attributes, in words (the report prints it)."""
-    squash, _ = _head(_output_layer(model))
-    if int(model.outputs[0].shape[-1]) == 1:
-        if squash == "sigmoid":
-            return "the logit of the sigmoid output (negated for class 0)"
-        return "the model's single output (its sign flipped for class 0)"
-    if squash == "softmax":
-        return "the class score before the softmax (the logit)"
-    return "the model's raw output (it has no final softmax)"
-
-
-_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Any]] = weakref.WeakKeyDictionary()
-
-
-def _per_model(model: keras.Model) -> dict[tuple[str, ...], Any]:
-    """This model's cache of score models and compiled functions."""
-    try:
-        return _CACHE.setdefault(model, {})
-    except TypeError:
-        warnings.warn(
-            f"model {model.name!r} cannot be weakly referenced, so its score model and compiled "
-            "functions are rebuilt on every call (slower, same results)",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        return {}
-
-
-def score_model(model: keras.Model) -> keras.Model:
-    """A model sharing ``model``'s layers whose output is the class scores before the squashing.
-
-    The one place the package reads pre-activation scores from a classifier (see "Which
-    score" above): the attribution methods, :func:`explainer.units.visualise_classes` and the
-    report all use it. A one-unit model gets two scores ``[−z, z]``. Built once per model,
-    without changing any of its layers; call it with ``training=False``.
-    """
-    return _score_model(model)
-
-
-def _score_model(model: keras.Model, capture: Sequence[str] | None = None) -> keras.Model:
-    key = tuple(capture or ())
-    per_model = _per_model(model)
-    if key not in per_model:
-        if len(model.inputs) != 1:
-            raise ValueError(f"model {model.name!r} has {len(model.inputs)} inputs; needs one")
-        if capture:
-            final = _output_layer(model)
-            if capture[-1] == final.name and len(capture) == 1 and _head(final)[0]:
-                raise ValueError(f"layer {final.name!r} is the output, not a spatial layer")
-        per_model[key] = rewired(model, _scores_head(model), capture=capture, name="scores")
-    return per_model[key]
-
-
-def _n_scores(model: keras.Model) -> int:
-    n = int(model.outputs[0].shape[-1])
-    return 2 if n == 1 else n
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -423,7 +181,7 @@ def _targets(
     t = np.asarray(targets, dtype=np.int64).reshape(-1)
     if t.shape[0] != len(x):
         raise ValueError(f"got {t.shape[0]} targets for {len(x)} images; give one class per image")
-    n_classes = _n_scores(model)
+    n_classes = n_scores(model)
     if t.size and (t.min() < 0 or t.max() >= n_classes):
         raise ValueError(f"targets must be classes 0 … {n_classes - 1}; got {t.min()} … {t.max()}")
     return t
@@ -446,10 +204,10 @@ def _compiled(model: keras.Model, kind: str, capture: Sequence[str] | None = Non
     import tensorflow as tf
 
     key = (f"@{kind}", *(capture or ()))
-    per_model = _per_model(model)
+    per_model = model_cache(model)
     if key in per_model:
         return per_model[key]
-    sub = _score_model(model, capture)
+    sub = score_model(model, capture=capture)
     if kind == "gradient":
 
         def fn(xt: Any, idx: Any) -> Any:
@@ -746,7 +504,7 @@ def _cam(
 
     x = _images(model, x)
     path = last_spatial_layer(model) if layer is None else _layer_path(model, layer)
-    if len(_score_model(model, path).outputs[0].shape) != 4:
+    if len(score_model(model, capture=path).outputs[0].shape) != 4:
         raise ValueError(f"layer {'/'.join(path)!r} has no spatial output (N, h, w, c)")
     t = _targets(model, x, targets, batch_size)
     try:

@@ -713,7 +713,7 @@ def _leaky(z: Any) -> Any:
 
 def _leaky_relu(layer: Any) -> Callable[..., Any] | None:
     """For a layer with a fused ReLU, the same layer (its weights) with a leaky ReLU instead."""
-    from explainer.attribution import with_activation
+    from explainer.scores import with_activation
 
     if _activation_name(layer) != "relu" or not hasattr(layer, "call"):
         return None
@@ -726,12 +726,12 @@ def surrogate(model: keras.Model, *, layer: str | None = None, scores: bool = Fa
 
     With ``layer`` its outputs are ``[that layer's output, final output]``; with ``scores`` the
     final output is the class scores before the softmax (as
-    :func:`explainer.attribution.score_model`).
+    :func:`explainer.scores.score_model`).
     """
-    from explainer.attribution import _scores_head, rewired
     from explainer.probe import layer_chain
+    from explainer.scores import rewired, scores_head
 
-    head = _scores_head(model) if scores else (lambda op: None)
+    head = scores_head(model) if scores else (lambda op: None)
 
     def replace(op: Any) -> Callable[..., Any] | None:
         return head(op) or _leaky_relu(op)
@@ -932,13 +932,13 @@ def visualise_classes(
 
     The logit, not the probability: a probability can also be raised by lowering the other
     classes' scores, which finds inputs that are "not anything else" rather than "this"
-    (Simonyan et al. 2014). The scores are :func:`explainer.attribution.score_model`'s (the
+    (Simonyan et al. 2014). The scores are :func:`explainer.scores.score_model`'s (the
     raw output for a model without a softmax), the same the attribution chapter explains.
     Otherwise as :func:`visualise_channels`.
     """
     import tensorflow as tf
 
-    from explainer.attribution import score_model
+    from explainer.scores import score_model
 
     scores = score_model(model)  # one rule for "the class score before the softmax"
     leaky = surrogate(model, scores=True)

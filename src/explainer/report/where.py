@@ -5,7 +5,7 @@ deletion and insertion tests of the chapter "Where the network looks", on both c
 both of the book's networks (:data:`explainer.attribution.REPORT_METHODS`: integrated
 gradients and occlusion; the chapter asserts it), computed only for the report's sample images
 and a few of its most confident mistakes, for the predicted class and, for a mistake, the true
-class. The score attributed is :func:`explainer.attribution.score_model`'s (a one-unit sigmoid
+class. The score attributed is :func:`explainer.scores.score_model`'s (a one-unit sigmoid
 model by its logit). Cost: a few dozen gradient and a few hundred forward passes per map,
 whatever the size of the data.
 """
@@ -63,7 +63,7 @@ def _entries(ctx: Context, indices: list[int], with_true: bool) -> list[WhereIma
 
 def compute_where(ctx: Context, accumulated: Any = None) -> WhereResult:
     """Maps of the shown images (samples that are right, and the most confident mistakes)."""
-    from explainer import attribution, probe
+    from explainer import attribution, probe, scores
 
     t0 = time.perf_counter()
     result = WhereResult(methods=list(attribution.REPORT_METHODS), baseline=[], score="")
@@ -92,7 +92,7 @@ def compute_where(ctx: Context, accumulated: Any = None) -> WhereResult:
         result.skipped = "there are no sample images to explain (--samples 0, no mistakes)"
         return result
     model = ctx.model
-    result.score = attribution.describe_scores(model)
+    result.score = scores.describe_scores(model)
     baseline = _baseline(ctx)
     result.baseline = baseline.tolist()
     for group, entries in (("correct", result.correct), ("mistakes", result.mistakes)):
