@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -514,13 +514,7 @@ def mistakes_grid(
                 grid.label(i, pred_text, where="below", fontsize=font, color=PRED_LABEL_COLOR)
             )
     return MistakesGrid(
-        figure=grid.figure,
-        ax=grid.ax,
-        images=grid.images,
-        norms=grid.norms,
-        colorbar=grid.colorbar,
-        boxes=grid.boxes,
-        frames=grid.frames,
+        **{f.name: getattr(grid, f.name) for f in fields(TileGrid)},  # the grid as drawn
         indices=idx,
         true_texts=true_texts,
         pred_texts=pred_texts,
