@@ -477,6 +477,28 @@ def test_deletion_figure_draws_one_curve_per_method_with_its_area():
     ]  # trapezoids of (1 - f)³
 
 
+def test_deletion_curves_returns_its_axes_lines_and_legend():
+    import matplotlib.pyplot as plt
+
+    from explainer import plot
+
+    f = np.linspace(0, 1, 5)
+    curves = {
+        "edges": faithfulness.Curves("insertion", "baseline", f, np.tile(f, (3, 1))),
+        "gradients": faithfulness.Curves("insertion", "baseline", f, np.tile(f**2, (3, 1))),
+    }
+    ax = plt.figure().add_subplot()
+    drawn = plot.deletion_curves(curves, ax=ax, title="insertion")
+    assert drawn.ax is ax and list(drawn.lines) == ["edges", "gradients"]
+    assert drawn.lines["edges"].get_linestyle() == "--"  # a model-free control
+    np.testing.assert_allclose(drawn.lines["gradients"].get_ydata(), f**2)
+    assert drawn.legend is ax.get_legend() and len(drawn.legend.get_texts()) == 2
+    assert ax.get_xlabel() == "share of pixels inserted" and ax.get_title() == "insertion"
+    bare = plot.deletion_curves(curves, ax=plt.figure().add_subplot(), legend=False)
+    assert bare.legend is None and bare.ax.get_legend() is None
+    plt.close("all")
+
+
 def test_sanity_figure_starts_each_curve_at_one():
     from explainer import plot
 

@@ -212,6 +212,7 @@ def test_mistakes_grid_orders_by_confidence_and_colours_labels() -> None:
 
     np.testing.assert_array_equal(grid.indices, [3, 4, 1])
     assert len(grid.images) == 3
+    assert len(grid.boxes) == 3 and len(grid.frames.get_segments()) == 3  # the grid's own fields
     assert [t.get_text() for t in grid.true_texts] == ["3", "4", "1"]
     assert [t.get_text() for t in grid.pred_texts] == ["→ 8", "→ 9", "→ 7"]
     assert [t.get_text() for t in grid.confidence_texts] == ["95%", "70%", "60%"]

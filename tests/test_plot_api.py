@@ -17,9 +17,6 @@ from explainer import plot
 
 # Functions that draw one artist return it, as matplotlib's own functions do.
 ARTIST_RETURNS = {"draw_image", "probability_bars", "animate_states"}
-# deletion_curves returns {method: Line2D}; its module is being rewritten with the attribution
-# API, which gives it a result object like the others.
-KNOWN_EXCEPTIONS = {"deletion_curves"}
 
 
 def _drawing_functions():
@@ -37,7 +34,7 @@ def test_every_drawing_function_takes_ax_or_fig_and_returns_what_it_drew() -> No
     for name, obj, params in found:
         assert not ("ax" in params and "fig" in params), f"{name} takes both ax= and fig="
         assert params.get("ax", params.get("fig")).kind is inspect.Parameter.KEYWORD_ONLY, name
-        if name in ARTIST_RETURNS | KNOWN_EXCEPTIONS:
+        if name in ARTIST_RETURNS:
             continue
         returned = getattr(plot, str(inspect.signature(obj).return_annotation), None)
         assert returned is not None and dataclasses.is_dataclass(returned), (

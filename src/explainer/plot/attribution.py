@@ -23,6 +23,7 @@ from matplotlib.colorbar import Colorbar
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.image import AxesImage
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 
 from explainer.attribution import REGISTRY, SIGNED
@@ -44,6 +45,7 @@ __all__ = [
     "AttributionGrid",
     "AttributionOverlay",
     "DeletionFigure",
+    "DeletionPanel",
     "SanityFigure",
     "attribution_grid",
     "attribution_norm",
@@ -226,13 +228,23 @@ def attribution_grid(
 # --- deletion and insertion ---------------------------------------------------------------------
 
 
+@dataclass
+class DeletionPanel:
+    """What :func:`deletion_curves` drew: one mean curve per method in one axes."""
+
+    ax: Axes
+    lines: dict[str, Line2D]
+    """The curve of each method, in the order of ``curves``."""
+    legend: Legend | None = None
+
+
 def deletion_curves(
     curves: Mapping[str, Curves],
     *,
     ax: Axes | None = None,
     title: str | None = None,
     legend: bool = True,
-) -> dict[str, Line2D]:
+) -> DeletionPanel:
     """Mean deletion or insertion curve per method, its area in the legend; controls dashed."""
     ax = plt.gca() if ax is None else ax
     lines: dict[str, Line2D] = {}
@@ -254,8 +266,9 @@ def deletion_curves(
     ax.set_ylabel("probability of the predicted class", fontsize=FONT_SIZE)
     ax.tick_params(labelsize=SMALL_FONT_SIZE)
     ax.grid(alpha=0.3)
+    box = None
     if legend:
-        ax.legend(
+        box = ax.legend(
             fontsize=SMALL_FONT_SIZE,
             title="method (area)",
             title_fontsize=SMALL_FONT_SIZE,
@@ -263,7 +276,7 @@ def deletion_curves(
         )
     if title:
         ax.set_title(title, fontsize=TITLE_FONT_SIZE)
-    return lines
+    return DeletionPanel(ax=ax, lines=lines, legend=box)
 
 
 @dataclass
@@ -293,7 +306,7 @@ def deletion_figure(
     grid = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     axes = list(grid.ravel())
     lines = {
-        name: deletion_curves(curves, ax=ax, title=name)
+        name: deletion_curves(curves, ax=ax, title=name).lines
         for ax, (name, curves) in zip(axes, panels.items(), strict=False)
     }
     for ax in axes[len(panels) :]:

@@ -21,7 +21,7 @@ from matplotlib.transforms import offset_copy
 from explainer.plot.images import prepare_image
 from explainer.plot.style import FONT_SIZE, MIN_FONT_SIZE, WEIGHT_CMAP
 
-__all__ = ["TileGrid", "symmetric_norm", "tile_grid"]
+__all__ = ["TileGrid", "rgb_weights_for_display", "symmetric_norm", "tile_grid"]
 
 
 def symmetric_norm(values: np.ndarray) -> Normalize:
@@ -29,6 +29,31 @@ def symmetric_norm(values: np.ndarray) -> Normalize:
     m = float(np.max(np.abs(values))) if np.size(values) else 1.0
     m = m if m > 0 and np.isfinite(m) else 1.0
     return Normalize(vmin=-m, vmax=m)
+
+
+def rgb_weights_for_display(
+    weights: np.ndarray, *, scale: Literal["shared", "per_tile"] = "shared"
+) -> np.ndarray:
+    """Map signed RGB weights to displayable uint8 colours with zero at mid-grey.
+
+    Each channel's weight ``w`` becomes ``0.5 + 0.5 * w / m``, where ``m`` is the largest
+    absolute weight over all templates (``"shared"``) or over the template itself
+    (``"per_tile"``). A zero weight is therefore mid-grey, a pixel whose red weights are
+    positive looks reddish, and one whose weights are negative in every channel looks dark:
+    the picture is a linear, zero-centred view of the weights, not a photo.
+
+    ``weights`` is ``(N, H, W, 3)``; returns ``(N, H, W, 3)`` uint8.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 4 or w.shape[-1] != 3:
+        raise ValueError(f"expected (N, H, W, 3) weights; got shape {w.shape}")
+    if scale == "shared":
+        m = np.full((len(w), 1, 1, 1), np.max(np.abs(w)) if w.size else 1.0)
+    else:
+        m = np.max(np.abs(w), axis=(1, 2, 3), keepdims=True)
+    m = np.where(m > 0, m, 1.0)
+    shown = 0.5 + 0.5 * w / m
+    return np.round(np.clip(shown, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -24,7 +24,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
-from explainer.plot.grids import TileGrid, symmetric_norm, tile_grid
+from explainer.plot.grids import TileGrid, rgb_weights_for_display, symmetric_norm, tile_grid
 from explainer.plot.images import draw_image
 from explainer.plot.style import (
     FEATURE_CMAP,
@@ -138,22 +138,15 @@ def filters_grid(
     n_in, n_out = k.shape[2], k.shape[3]
     titles = [str(i) for i in range(n_out)] if titles is None else list(titles)
     if n_in == 3:
-        tiles = []
-        for j in range(n_out):
-            w = k[:, :, :, j]
-            m = float(np.max(np.abs(w)))
-            rgb = 0.5 + w / (2 * m) if m > 0 else np.full_like(w, 0.5)
-            tiles.append(np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8))
-        return tile_grid(
-            tiles, ncols=ncols, titles=titles, fig=fig, suptitle=suptitle, fontsize=FONT_SIZE
-        )
-    planes = k[:, :, 0, :] if n_in == 1 else k.mean(axis=2)
+        tiles = rgb_weights_for_display(np.moveaxis(k, -1, 0), scale="per_tile")
+    else:
+        tiles = np.moveaxis(k[:, :, 0, :] if n_in == 1 else k.mean(axis=2), -1, 0)
     return tile_grid(
-        np.moveaxis(planes, -1, 0),
+        tiles,
         ncols=ncols,
         titles=titles,
         diverging=True,
-        colorbar=colorbar,
+        colorbar=colorbar and n_in != 3,  # colour tiles have no one scale to show
         colorbar_label="weight" if n_in == 1 else "mean weight over input channels",
         fig=fig,
         suptitle=suptitle,
@@ -514,13 +507,7 @@ def mistakes_grid(
                 grid.label(i, pred_text, where="below", fontsize=font, color=PRED_LABEL_COLOR)
             )
     return MistakesGrid(
-        figure=grid.figure,
-        ax=grid.ax,
-        images=grid.images,
-        norms=grid.norms,
-        colorbar=grid.colorbar,
-        boxes=grid.boxes,
-        frames=grid.frames,
+        **{f.name: getattr(grid, f.name) for f in fields(TileGrid)},  # the grid as drawn
         indices=idx,
         true_texts=true_texts,
         pred_texts=pred_texts,

@@ -182,6 +182,44 @@ def _unit_box_3d(ax: Axes) -> None:
             ax.plot([a, a], [b, b], t, color=SPACE_BOX_COLOR, lw=0.4, ls=":")
 
 
+def _carried_lines(ax: Axes, lines: State, *, linewidth: float, alpha: float) -> LineCollection:
+    """The grid lines carried to a step, as one collection under the points (``zorder`` 1), in
+    a 2-D or a 3-D axes by the step's number of coordinates."""
+    style = {"colors": SPACE_LINE_COLOR, "linewidths": linewidth, "alpha": alpha, "zorder": 1}
+    if lines.dim == 3:
+        from mpl_toolkits.mplot3d.art3d import Line3DCollection
+
+        drawn = Line3DCollection(list(lines.values), **style)
+        ax.add_collection3d(drawn)
+        return drawn
+    drawn = LineCollection(list(lines.values), **style)
+    ax.add_collection(drawn)
+    return drawn
+
+
+def _state_points(
+    ax: Axes,
+    pts: np.ndarray,
+    colors: np.ndarray,
+    lines: State | None,
+    *,
+    unit_box: bool,
+) -> tuple[PathCollection, LineCollection | None]:
+    """One panel of :func:`layer_strip` in 2-D or 3-D: the carried lines, the dotted
+    ``[-1, 1]`` square (cube) and the points, in that order from the back."""
+    flat = pts.shape[1] == 2
+    drawn = None
+    if lines is not None:
+        drawn = _carried_lines(
+            ax, lines, linewidth=0.4 if flat else 0.3, alpha=0.8 if flat else 0.6
+        )
+    if unit_box:
+        (_unit_box_2d if flat else _unit_box_3d)(ax)
+    coords = [pts[:, k] for k in range(pts.shape[1])]
+    scatter = ax.scatter(*coords, c=colors, s=2 if flat else 1.0, linewidths=0, zorder=2)
+    return scatter, drawn
+
+
 def _plane(ax: Axes, m: DenseMap, lim: float = 1.05) -> object:
     """The plane ``w·h + b = 0`` inside the cube ``[-lim, lim]^3``."""
     w = m.kernel[:, 0]
@@ -243,15 +281,7 @@ def layer_strip(
         if state.dim == 2:
             ax = fig.add_subplot(nrows, ncols, i + 1)
             xlim, ylim = _square(*_limits(pts, include_unit_box=unit_box))
-            lc = None
-            if lines is not None:
-                lc = LineCollection(
-                    list(lines.values), colors=SPACE_LINE_COLOR, linewidths=0.4, alpha=0.8, zorder=1
-                )
-                ax.add_collection(lc)
-            if unit_box:
-                _unit_box_2d(ax)
-            sc = ax.scatter(pts[:, 0], pts[:, 1], c=colors, s=2, linewidths=0, zorder=2)
+            sc, lc = _state_points(ax, pts, colors, lines, unit_box=unit_box)
             ax.set_xlim(xlim)
             ax.set_ylim(ylim)
             ax.set_aspect("equal", adjustable="box")
@@ -264,19 +294,7 @@ def layer_strip(
             ax = fig.add_subplot(nrows, ncols, i + 1, projection="3d", computed_zorder=False)
             if decision is not None and state is states[decision[0]]:
                 drawn_decision = _plane(ax, decision[1])
-            lc = None
-            if lines is not None:
-                from mpl_toolkits.mplot3d.art3d import Line3DCollection
-
-                lc = Line3DCollection(
-                    list(lines.values), colors=SPACE_LINE_COLOR, linewidths=0.3, alpha=0.6, zorder=1
-                )
-                ax.add_collection3d(lc)
-            if unit_box:
-                _unit_box_3d(ax)
-            sc = ax.scatter(
-                pts[:, 0], pts[:, 1], pts[:, 2], c=colors, s=1.0, linewidths=0, zorder=2
-            )
+            sc, lc = _state_points(ax, pts, colors, lines, unit_box=unit_box)
             _cube_limits(ax, pts, include_unit_box=unit_box)
             ax.set_zticks([])
         ax.set_xticks([])
@@ -345,13 +363,7 @@ def space_3d(
             plane = _plane(ax, decision)
         lines = lines_by_label.get(state.label)
         if lines is not None:
-            from mpl_toolkits.mplot3d.art3d import Line3DCollection
-
-            ax.add_collection3d(
-                Line3DCollection(
-                    list(lines.values), colors=SPACE_LINE_COLOR, linewidths=0.3, alpha=0.5, zorder=1
-                )
-            )
+            _carried_lines(ax, lines, linewidth=0.3, alpha=0.5)
         pts = state.values[idx]
         sc = ax.scatter(
             pts[:, 0], pts[:, 1], pts[:, 2], c=colors, s=2, linewidths=0, alpha=0.9, zorder=2

@@ -23,7 +23,7 @@ from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 from matplotlib.text import Annotation
 
-from explainer.plot.grids import TileGrid, symmetric_norm, tile_grid
+from explainer.plot.grids import TileGrid, rgb_weights_for_display, symmetric_norm, tile_grid
 from explainer.plot.images import draw_image
 from explainer.plot.style import (
     CORRECT_COLOR,
@@ -43,7 +43,6 @@ __all__ = [
     "TopKFigure",
     "class_grid",
     "hidden_layer_figure",
-    "rgb_weights_for_display",
     "template_closeup",
     "template_grid",
     "top_k_figure",
@@ -65,31 +64,6 @@ def _unit_images(kernel: np.ndarray, image_shape: Sequence[int]) -> np.ndarray:
 
 def _is_rgb(shape: Sequence[int]) -> bool:
     return len(shape) == 3 and shape[-1] == 3
-
-
-def rgb_weights_for_display(
-    weights: np.ndarray, *, scale: Literal["shared", "per_tile"] = "shared"
-) -> np.ndarray:
-    """Map signed RGB weights to displayable uint8 colours with zero at mid-grey.
-
-    Each channel's weight ``w`` becomes ``0.5 + 0.5 * w / m``, where ``m`` is the largest
-    absolute weight over all templates (``"shared"``) or over the template itself
-    (``"per_tile"``). A zero weight is therefore mid-grey, a pixel whose red weights are
-    positive looks reddish, and one whose weights are negative in every channel looks dark:
-    the picture is a linear, zero-centred view of the weights, not a photo.
-
-    ``weights`` is ``(N, H, W, 3)``; returns ``(N, H, W, 3)`` uint8.
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim != 4 or w.shape[-1] != 3:
-        raise ValueError(f"expected (N, H, W, 3) weights; got shape {w.shape}")
-    if scale == "shared":
-        m = np.full((len(w), 1, 1, 1), np.max(np.abs(w)) if w.size else 1.0)
-    else:
-        m = np.max(np.abs(w), axis=(1, 2, 3), keepdims=True)
-    m = np.where(m > 0, m, 1.0)
-    shown = 0.5 + 0.5 * w / m
-    return np.round(np.clip(shown, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def template_grid(
@@ -132,24 +106,14 @@ def template_grid(
     if class_names is not None and len(class_names) != n:
         raise ValueError(f"{len(class_names)} class names for {n} units")
     titles = list(class_names) if class_names is not None else None
-    ncols = ncols or min(n, 10)
-    if _is_rgb(tuple(image_shape)):
-        return tile_grid(
-            rgb_weights_for_display(units, scale=scale),
-            ncols=ncols,
-            titles=titles,
-            fig=fig,
-            tile_size=tile_size,
-            suptitle=suptitle,
-            fontsize=fontsize,
-        )
+    rgb = _is_rgb(tuple(image_shape))
     return tile_grid(
-        units,
-        ncols=ncols,
+        rgb_weights_for_display(units, scale=scale) if rgb else units,
+        ncols=ncols or min(n, 10),
         titles=titles,
         diverging=True,
         scale=scale,
-        colorbar=scale == "shared",
+        colorbar=scale == "shared" and not rgb,  # colour tiles have no one scale to show
         colorbar_label="weight",
         fig=fig,
         tile_size=tile_size,
