@@ -20,12 +20,7 @@ from explainer.plot.images import display_tiles
 from explainer.plot.style import CLASS_PALETTE, TITLE_FONT_SIZE
 from explainer.units import grid_layout
 
-__all__ = [
-    "EmbeddingScatter",
-    "ThumbnailMosaic",
-    "embedding_scatter",
-    "thumbnail_mosaic",
-]
+__all__ = ["EmbeddingScatter", "ThumbnailMosaic", "embedding_scatter", "thumbnail_mosaic"]
 
 
 @dataclass
