@@ -747,8 +747,8 @@ LEAK = 0.1
 
 class AscentOptions(TypedDict, total=False):
     """How feature visualisation ascends, whatever it maximises: the keyword arguments of
-    :func:`visualise_channels` and :func:`visualise_classes`, each optional (default in
-    brackets)."""
+    :func:`visualise_channels` and :func:`visualise_classes`, each optional (its default at
+    the end)."""
 
     steps: int
     """Gradient steps (128)."""
@@ -757,7 +757,7 @@ class AscentOptions(TypedDict, total=False):
     the pixel range (0.03)."""
     value_range: tuple[float, float]
     """The range of inputs the model was trained on, e.g. 0–255 for a model that rescales
-    inside; every step clips to it ((0, 255))."""
+    inside; every step clips to it (0 to 255)."""
     start: float | None
     """The start image's value, towards which the L2 decay pulls (the middle of the range; the
     data's mean pixel is a good choice)."""
