@@ -212,6 +212,20 @@ def test_class_visualisation_raises_the_logit():
     )
 
 
+def test_visualisations_share_their_options_and_refuse_a_misspelt_one():
+    m = _tiny_classifier()
+    options = {"steps": 4, "seed": 1, "regularisers": units.Regularisers(blur_every=0)}
+    v = units.visualise_channels(m, "conv", [1], **options)
+    assert v.trace.shape == (1, 5) and v.regularisers.blur_every == 0
+    assert units.visualise_classes(m, [1], **options).trace.shape == (1, 5)
+    for call in (
+        lambda: units.visualise_channels(m, "conv", [1], stepz=4),
+        lambda: units.visualise_classes(m, [1], stepz=4),
+    ):
+        with pytest.raises(TypeError, match=r"unknown options \['stepz'\]; it takes noise, "):
+            call()
+
+
 # --- the learned space -----------------------------------------------------------------------
 
 

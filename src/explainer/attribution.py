@@ -88,6 +88,8 @@ __all__ = [
 ]
 
 Baseline = float | np.ndarray
+Targets = np.ndarray | Sequence[int] | None
+"""The class each map explains, one per image; ``None``: the model's predicted classes."""
 
 
 def last_spatial_layer(model: keras.Model) -> list[str]:
@@ -173,9 +175,7 @@ def probabilities(model: keras.Model, x: np.ndarray, *, batch_size: int = 256) -
     return to_probabilities(model, logits(model, x, batch_size=batch_size))
 
 
-def _targets(
-    model: keras.Model, x: np.ndarray, targets: np.ndarray | Sequence[int] | None, batch_size: int
-) -> np.ndarray:
+def _targets(model: keras.Model, x: np.ndarray, targets: Targets, batch_size: int) -> np.ndarray:
     if targets is None:
         return np.argmax(logits(model, x, batch_size=batch_size), axis=1)
     t = np.asarray(targets, dtype=np.int64).reshape(-1)
@@ -259,11 +259,7 @@ def _max_abs_channels(g: np.ndarray) -> np.ndarray:
 
 
 def input_gradients(
-    model: keras.Model,
-    x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
-    *,
-    batch_size: int = 128,
+    model: keras.Model, x: np.ndarray, targets: Targets = None, *, batch_size: int = 128
 ) -> np.ndarray:
     """(N, H, W, C) gradient of the target's pre-softmax score with respect to each input value.
 
@@ -280,11 +276,7 @@ def input_gradients(
 
 
 def gradients(
-    model: keras.Model,
-    x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
-    *,
-    batch_size: int = 128,
+    model: keras.Model, x: np.ndarray, targets: Targets = None, *, batch_size: int = 128
 ) -> np.ndarray:
     """Gradient saliency (Simonyan et al. 2014): max over channels of ``|∂ score / ∂ pixel|``.
 
@@ -297,7 +289,7 @@ def gradients(
 def smoothgrad(
     model: keras.Model,
     x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
+    targets: Targets = None,
     *,
     samples: int = 16,
     noise: float = 0.15,
@@ -357,7 +349,7 @@ def path_points(
 def integrated_gradients(
     model: keras.Model,
     x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
+    targets: Targets = None,
     *,
     baseline: Baseline = 0.0,
     steps: int = 32,
@@ -408,7 +400,7 @@ def integrated_gradients(
 def occlusion(
     model: keras.Model,
     x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
+    targets: Targets = None,
     *,
     patch: int = 4,
     stride: int | None = None,
@@ -494,7 +486,7 @@ def place_cells(cells: np.ndarray, size: tuple[int, int], field: Any | None = No
 def _cam(
     model: keras.Model,
     x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None,
+    targets: Targets,
     layer: str | Sequence[str] | None,
     batch_size: int,
     combine: Callable[[np.ndarray, np.ndarray], np.ndarray],
@@ -526,7 +518,7 @@ def _cam(
 def grad_cam(
     model: keras.Model,
     x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
+    targets: Targets = None,
     *,
     layer: str | Sequence[str] | None = None,
     batch_size: int = 128,
@@ -550,7 +542,7 @@ def grad_cam(
 def hires_cam(
     model: keras.Model,
     x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
+    targets: Targets = None,
     *,
     layer: str | Sequence[str] | None = None,
     batch_size: int = 128,
@@ -571,16 +563,12 @@ def _grey(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, np.float32).mean(axis=-1)
 
 
-def image_map(
-    model: keras.Model, x: np.ndarray, targets: np.ndarray | Sequence[int] | None = None
-) -> np.ndarray:
+def image_map(model: keras.Model, x: np.ndarray, targets: Targets = None) -> np.ndarray:
     """Control: the image itself (its mean over channels). Reads no model."""
     return _grey(_images(model, x))
 
 
-def edge_map(
-    model: keras.Model, x: np.ndarray, targets: np.ndarray | Sequence[int] | None = None
-) -> np.ndarray:
+def edge_map(model: keras.Model, x: np.ndarray, targets: Targets = None) -> np.ndarray:
     """Control: the Sobel gradient magnitude of the image (mean over channels). Reads no model.
 
     Adebayo et al. (2018) showed that several saliency maps look like an edge detector's output;
@@ -612,11 +600,7 @@ def edge_map(
 
 
 def random_map(
-    model: keras.Model,
-    x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
-    *,
-    seed: int = 0,
+    model: keras.Model, x: np.ndarray, targets: Targets = None, *, seed: int = 0
 ) -> np.ndarray:
     """Control: uniform random maps (seeded), the "no information" order. Reads no model."""
     return random_maps(_images(model, x).shape[:3], seed=seed)
@@ -718,11 +702,7 @@ network looks" (the chapter asserts that this still matches its measurement)."""
 
 
 def attribute(
-    method: str,
-    model: keras.Model,
-    x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
-    **options: Any,
+    method: str, model: keras.Model, x: np.ndarray, targets: Targets = None, **options: Any
 ) -> np.ndarray:
     """The ``method`` (a key of :data:`REGISTRY`) map of each image: ``(N, H, W)`` float32."""
     if method not in REGISTRY:
@@ -743,7 +723,7 @@ def default_options(height: int, width: int) -> dict[str, dict[str, Any]]:
 def compute_maps(
     model: keras.Model,
     x: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
+    targets: Targets = None,
     *,
     methods: Sequence[str] = REPORT_METHODS,
     options: Mapping[str, Mapping[str, Any]] | None = None,
@@ -773,7 +753,7 @@ def completeness_error(
     model: keras.Model,
     x: np.ndarray,
     maps: np.ndarray,
-    targets: np.ndarray | Sequence[int] | None = None,
+    targets: Targets = None,
     *,
     baseline: Baseline = 0.0,
 ) -> np.ndarray:

@@ -33,6 +33,7 @@ from explainer.attribution import (
     CONTROLS,
     METHODS,
     Baseline,
+    Targets,
     _baseline,
     _forward,
     _images,
@@ -159,7 +160,7 @@ def curves(
     baseline: Baseline = 0.0,
     sigma: float | None = None,
     steps: int = 16,
-    targets: np.ndarray | Sequence[int] | None = None,
+    targets: Targets = None,
     seed: int = 0,
     batch_size: int = 512,
 ) -> dict[str, Curves]:
@@ -352,7 +353,7 @@ def cascading_randomization(
     *,
     methods: Sequence[str] = (*METHODS, "edges"),
     options: Mapping[str, Mapping[str, Any]] | None = None,
-    targets: np.ndarray | Sequence[int] | None = None,
+    targets: Targets = None,
     seed: int = 0,
 ) -> SanityCheck:
     """Sanity check of Adebayo et al. (2018): randomise the weights from the top layer down.

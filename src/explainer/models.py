@@ -21,10 +21,11 @@ part of the cache key: declaring one does not retrain anything.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -285,39 +286,76 @@ def _declared_floors() -> dict[str, float]:
     return {r.name: r.floor for r in recipes if r.floor is not None}
 
 
-def _zero_softmax(
-    name: str,
-    input_shape: tuple[int, ...],
-    defaults: dict[str, Any],
+def _recipe(
+    fn: Callable[..., Recipe],
     knobs: dict[str, Any],
+    *,
+    input_shape: tuple[int, ...],
+    layers: Sequence[LayerSpec],
+    optimizer: Mapping[str, Any],
     seed: int,
+    name: str | None = None,
     floor: float | None = None,
 ) -> Recipe:
-    """Flatten → 10-way softmax from zero weights, plain SGD: one weight template per class.
+    """What a recipe function returns for its ``knobs`` (``epochs`` and ``batch_size`` among them).
 
-    ``floor`` applies to the default knobs only (a variant is not the book's network).
+    The defaults are read from ``fn``'s signature, so each is written once: a changed knob
+    renames the recipe (``name``, by default ``fn``'s, see :func:`_variant`) and drops the
+    declared ``floor``, which holds for the book's network only.
     """
+    params = inspect.signature(fn).parameters
+    defaults = {k: params[k].default for k in knobs}
     return Recipe(
-        name=_variant(name, defaults, **knobs),
+        name=_variant(name or fn.__name__, defaults, **knobs),
         input_shape=input_shape,
-        layers=(
-            _SCALE,
-            ("Flatten", {"name": "flatten"}),
-            (
-                "Dense",
-                {
-                    "units": 10,
-                    "activation": "softmax",
-                    "kernel_initializer": "zeros",
-                    "name": "output",
-                },
-            ),
-        ),
-        optimizer={"class_name": "SGD", "config": {"learning_rate": knobs["learning_rate"]}},
+        layers=tuple(layers),
+        optimizer=optimizer,
         epochs=knobs["epochs"],
         batch_size=knobs["batch_size"],
         seed=seed,
         floor=floor if knobs == defaults else None,
+    )
+
+
+def _classifier(*hidden: LayerSpec, classes: int = 10, **output: Any) -> tuple[LayerSpec, ...]:
+    """``flatten`` → ``hidden`` → the softmax layer ``output``: every image recipe ends so, and
+    chapters find these layers by name."""
+    softmax = {"units": classes, "activation": "softmax", "name": "output", **output}
+    return (("Flatten", {"name": "flatten"}), *hidden, ("Dense", softmax))
+
+
+def _relu(units: int, name: str = "hidden", **config: Any) -> LayerSpec:
+    """A ReLU dense layer (``config`` adds initialisers or penalties)."""
+    return ("Dense", {"units": units, "activation": "relu", "name": name, **config})
+
+
+def _conv_stages(filters: Sequence[int]) -> list[LayerSpec]:
+    """5 × 5 same-padded ReLU convolutions ``conv1``, ``conv2``, …, each followed by a 2 × 2
+    max-pool ``pool1``, ``pool2``, …: the stages of the CIFAR and hiragana CNNs."""
+    stages: list[LayerSpec] = []
+    for i, f in enumerate(filters, start=1):
+        conv = {"filters": f, "kernel_size": 5, "padding": "same", "activation": "relu"}
+        stages.append(("Conv2D", {**conv, "name": f"conv{i}"}))
+        stages.append(("MaxPooling2D", {"pool_size": 2, "name": f"pool{i}"}))
+    return stages
+
+
+def _zero_softmax(
+    fn: Callable[..., Recipe],
+    input_shape: tuple[int, ...],
+    knobs: dict[str, Any],
+    seed: int,
+    floor: float | None = None,
+) -> Recipe:
+    """Flatten → 10-way softmax from zero weights, plain SGD: one weight template per class."""
+    return _recipe(
+        fn,
+        knobs,
+        input_shape=input_shape,
+        layers=(_SCALE, *_classifier(kernel_initializer="zeros")),
+        optimizer={"class_name": "SGD", "config": {"learning_rate": knobs["learning_rate"]}},
+        seed=seed,
+        floor=floor,
     )
 
 
@@ -331,9 +369,8 @@ def mnist_softmax(
     templates show the digits, not Adam's amplified noise on the border (Templates chapter).
     Floor 90 %: the Failure chapter says this network is right about nine times in ten.
     """
-    defaults = {"epochs": 10, "batch_size": 128, "learning_rate": 0.1}
     knobs = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
-    return _zero_softmax("mnist_softmax", (28, 28, 1), defaults, knobs, seed, floor=0.90)
+    return _zero_softmax(mnist_softmax, (28, 28, 1), knobs, seed, floor=0.90)
 
 
 def mnist_hidden10(
@@ -349,32 +386,15 @@ def mnist_hidden10(
     Plain SGD from small random weights (std 0.01), for the same reason as
     :func:`mnist_softmax`: unused pixels keep near-zero weights, so the parts are legible.
     """
-    defaults = {"units": 10, "epochs": 10, "batch_size": 128, "learning_rate": 0.1}
     knobs = {"units": units, "epochs": epochs, "batch_size": batch_size}
     knobs["learning_rate"] = learning_rate
-    return Recipe(
-        name=_variant("mnist_hidden10", defaults, **knobs),
+    small = {"class_name": "RandomNormal", "config": {"stddev": 0.01}}
+    return _recipe(
+        mnist_hidden10,
+        knobs,
         input_shape=(28, 28, 1),
-        layers=(
-            _SCALE,
-            ("Flatten", {"name": "flatten"}),
-            (
-                "Dense",
-                {
-                    "units": units,
-                    "activation": "relu",
-                    "kernel_initializer": {
-                        "class_name": "RandomNormal",
-                        "config": {"stddev": 0.01},
-                    },
-                    "name": "hidden",
-                },
-            ),
-            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
-        ),
+        layers=(_SCALE, *_classifier(_relu(units, kernel_initializer=small))),
         optimizer={"class_name": "SGD", "config": {"learning_rate": learning_rate}},
-        epochs=epochs,
-        batch_size=batch_size,
         seed=seed,
     )
 
@@ -388,9 +408,8 @@ def cifar_softmax(
     here but left templates of pixel noise, SGD leaves the smooth colour averages that the
     Failure chapter discusses.
     """
-    defaults = {"epochs": 10, "batch_size": 128, "learning_rate": 0.01}
     knobs = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate}
-    return _zero_softmax("cifar_softmax", (32, 32, 3), defaults, knobs, seed)
+    return _zero_softmax(cifar_softmax, (32, 32, 3), knobs, seed)
 
 
 # Per-channel mean and standard deviation of the 50,000 CIFAR-10 training images (after /255).
@@ -419,35 +438,30 @@ def cifar_hidden(
     points of test accuracy better than constant-rate Adam on raw [0, 1] pixels, and five
     epochs did as well as ten. The schedule is recomputed from ``epochs`` and ``batch_size``.
     """
-    defaults = {"units": 100, "epochs": 5, "batch_size": 128, "peak_learning_rate": 2e-3}
     knobs = {"units": units, "epochs": epochs, "batch_size": batch_size}
     knobs["peak_learning_rate"] = peak_learning_rate
-    return Recipe(
-        name=_variant("cifar_hidden", defaults, **knobs),
+    return _recipe(
+        cifar_hidden,
+        knobs,
         input_shape=(32, 32, 3),
-        layers=(
-            _SCALE,
-            _CIFAR_STANDARDIZE,
-            ("Flatten", {"name": "flatten"}),
-            ("Dense", {"units": units, "activation": "relu", "name": "hidden"}),
-            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
-        ),
-        optimizer=_adam_one_cycle(
-            peak_learning_rate, n_train=_CIFAR_TRAIN, batch_size=batch_size, epochs=epochs
-        ),
-        epochs=epochs,
-        batch_size=batch_size,
+        layers=(_SCALE, _CIFAR_STANDARDIZE, *_classifier(_relu(units))),
+        optimizer=_adam_one_cycle(_CIFAR_TRAIN, knobs),
         seed=seed,
     )
 
 
 def _adam_one_cycle(
-    peak: float, *, n_train: int, batch_size: int, epochs: int, warmup: float = 0.2
+    n_train: int, knobs: Mapping[str, Any], peak: float | None = None, warmup: float = 0.2
 ) -> dict[str, Any]:
     """Adam whose learning rate warms up linearly from ``peak / 10`` to ``peak`` over the first
     ``warmup`` of the steps, then follows a cosine down to zero: a "one-cycle" schedule, given as
-    a Keras config dict so that it is part of the recipe (and of the cache key)."""
-    steps = math.ceil(n_train / batch_size) * epochs
+    a Keras config dict so that it is part of the recipe (and of the cache key).
+
+    Sized from ``knobs``' ``epochs`` and ``batch_size`` over ``n_train`` images, so a recipe
+    function's changed knobs resize it; ``peak`` defaults to ``knobs["peak_learning_rate"]``.
+    """
+    peak = knobs["peak_learning_rate"] if peak is None else peak
+    steps = math.ceil(n_train / knobs["batch_size"]) * knobs["epochs"]
     warm = int(warmup * steps)
     schedule = {
         "module": "keras.optimizers.schedules",
@@ -484,28 +498,18 @@ def mnist_cnn(
     The learning-rate schedule is recomputed from ``epochs`` and ``batch_size``; any changed
     knob renames the recipe (``mnist_cnn_filters4``) and drops the floor.
     """
-    defaults = {"filters": 16, "kernel_size": 5, "epochs": 2, "batch_size": 64}
-    defaults["peak_learning_rate"] = 8e-3
     knobs = {"filters": filters, "kernel_size": kernel_size, "epochs": epochs}
     knobs |= {"batch_size": batch_size, "peak_learning_rate": peak_learning_rate}
     conv = {"filters": filters, "kernel_size": kernel_size, "activation": "relu", "name": "conv"}
-    return Recipe(
-        name=_variant("mnist_cnn", defaults, **knobs),
+    pool = {"pool_size": 2, "name": "pool"}
+    return _recipe(
+        mnist_cnn,
+        knobs,
         input_shape=(28, 28, 1),
-        layers=(
-            _SCALE,
-            ("Conv2D", conv),
-            ("MaxPooling2D", {"pool_size": 2, "name": "pool"}),
-            ("Flatten", {"name": "flatten"}),
-            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
-        ),
-        optimizer=_adam_one_cycle(
-            peak_learning_rate, n_train=_MNIST_TRAIN, batch_size=batch_size, epochs=epochs
-        ),
-        epochs=epochs,
-        batch_size=batch_size,
+        layers=(_SCALE, ("Conv2D", conv), ("MaxPooling2D", pool), *_classifier()),
+        optimizer=_adam_one_cycle(_MNIST_TRAIN, knobs),
         seed=seed,
-        floor=0.984 if knobs == defaults else None,
+        floor=0.984,
     )
 
 
@@ -541,23 +545,8 @@ def cifar10_quick(
         raise ValueError(
             f"cifar10_quick has three conv layers: give 3 filter counts, not {filters}"
         )
-    defaults = {"filters": (32, 32, 64), "dense": 64, "epochs": 2, "batch_size": 32}
-    defaults["peak_learning_rate"] = 1.5e-3
     knobs = {"filters": filters, "dense": dense, "epochs": epochs, "batch_size": batch_size}
     knobs["peak_learning_rate"] = peak_learning_rate
-
-    def conv(filters: int, name: str) -> LayerSpec:
-        return (
-            "Conv2D",
-            {
-                "filters": filters,
-                "kernel_size": 5,
-                "padding": "same",
-                "activation": "relu",
-                "name": name,
-            },
-        )
-
     scale = (
         "Rescaling",
         {
@@ -566,28 +555,14 @@ def cifar10_quick(
             "name": "scale",
         },
     )
-    return Recipe(
-        name=_variant("cifar10_quick", defaults, **knobs),
+    return _recipe(
+        cifar10_quick,
+        knobs,
         input_shape=(32, 32, 3),
-        layers=(
-            scale,
-            conv(filters[0], "conv1"),
-            ("MaxPooling2D", {"pool_size": 2, "name": "pool1"}),
-            conv(filters[1], "conv2"),
-            ("MaxPooling2D", {"pool_size": 2, "name": "pool2"}),
-            conv(filters[2], "conv3"),
-            ("MaxPooling2D", {"pool_size": 2, "name": "pool3"}),
-            ("Flatten", {"name": "flatten"}),
-            ("Dense", {"units": dense, "activation": "relu", "name": "dense"}),
-            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
-        ),
-        optimizer=_adam_one_cycle(
-            peak_learning_rate, n_train=_CIFAR_TRAIN, batch_size=batch_size, epochs=epochs
-        ),
-        epochs=epochs,
-        batch_size=batch_size,
+        layers=(scale, *_conv_stages(filters), *_classifier(_relu(dense, "dense"))),
+        optimizer=_adam_one_cycle(_CIFAR_TRAIN, knobs),
         seed=seed,
-        floor=0.66 if knobs == defaults else None,
+        floor=0.66,
     )
 
 
@@ -602,23 +577,15 @@ _HIRAGANA_TRAIN = 23 * HIRAGANA_CLASSES * 20  # training faces × classes × cop
 
 def hiragana_softmax(*, epochs: int = 5, batch_size: int = 64, seed: int = 0) -> Recipe:
     """784 → 46 softmax: the article's first model, one weight template per character."""
-    defaults = {"epochs": 5, "batch_size": 64}
     knobs = {"epochs": epochs, "batch_size": batch_size}
-    return Recipe(
-        name=_variant("hiragana_softmax", defaults, **knobs),
+    return _recipe(
+        hiragana_softmax,
+        knobs,
         input_shape=(28, 28, 1),
-        layers=(
-            _SCALE,
-            ("Flatten", {"name": "flatten"}),
-            ("Dense", {"units": HIRAGANA_CLASSES, "activation": "softmax", "name": "output"}),
-        ),
-        optimizer=_adam_one_cycle(
-            3e-3, n_train=_HIRAGANA_TRAIN, batch_size=batch_size, epochs=epochs
-        ),
-        epochs=epochs,
-        batch_size=batch_size,
+        layers=(_SCALE, *_classifier(classes=HIRAGANA_CLASSES)),
+        optimizer=_adam_one_cycle(_HIRAGANA_TRAIN, knobs, peak=3e-3),
         seed=seed,
-        floor=0.78 if knobs == defaults else None,
+        floor=0.78,
     )
 
 
@@ -662,30 +629,20 @@ def hiragana_cnn(
     if step not in HIRAGANA_STEPS:
         raise ValueError(f"step must be one of {sorted(HIRAGANA_STEPS)}, got {step!r}")
     shape = HIRAGANA_STEPS[step]
-    defaults = {"epochs": 3, "batch_size": 64, "peak_learning_rate": 3e-3}
     knobs = {"epochs": epochs, "batch_size": batch_size, "peak_learning_rate": peak_learning_rate}
-    layers: list[LayerSpec] = [_SCALE]
-    for i, f in enumerate(shape["filters"], start=1):
-        conv = {"filters": f, "kernel_size": 5, "padding": "same", "activation": "relu"}
-        layers.append(("Conv2D", {**conv, "name": f"conv{i}"}))
-        layers.append(("MaxPooling2D", {"pool_size": 2, "name": f"pool{i}"}))
-    layers.append(("Flatten", {"name": "flatten"}))
-    if shape["dense"]:
-        layers.append(("Dense", {"units": shape["dense"], "activation": "relu", "name": "hidden"}))
+    hidden = [_relu(shape["dense"])] if shape["dense"] else []
     if shape["dropout"]:
-        layers.append(("Dropout", {"rate": shape["dropout"], "seed": seed, "name": "dropout"}))
-    layers.append(("Dense", {"units": HIRAGANA_CLASSES, "activation": "softmax", "name": "output"}))
-    return Recipe(
-        name=_variant(step, defaults, **knobs),
+        hidden.append(("Dropout", {"rate": shape["dropout"], "seed": seed, "name": "dropout"}))
+    head = _classifier(*hidden, classes=HIRAGANA_CLASSES)
+    return _recipe(
+        hiragana_cnn,
+        knobs,
+        name=step,
         input_shape=(28, 28, 1),
-        layers=tuple(layers),
-        optimizer=_adam_one_cycle(
-            peak_learning_rate, n_train=_HIRAGANA_TRAIN, batch_size=batch_size, epochs=epochs
-        ),
-        epochs=epochs,
-        batch_size=batch_size,
+        layers=(_SCALE, *_conv_stages(shape["filters"]), *head),
+        optimizer=_adam_one_cycle(_HIRAGANA_TRAIN, knobs),
         seed=seed,
-        floor=_HIRAGANA_FLOORS[step] if knobs == defaults else None,
+        floor=_HIRAGANA_FLOORS[step],
     )
 
 
@@ -700,6 +657,13 @@ and a tiny initial spread shows its slow start; Adam's per-weight step sizes blu
 
 CHECKDATA_PENALTIES: dict[str, float] = {"l1": 3e-3, "l2": 1e-3}
 """Default strengths: the strongest of a few tried that still reach 100 % test accuracy."""
+
+
+def _penalty(penalty: str, strength: float) -> dict[str, Any]:
+    """The Keras config of an ``"l1"`` or ``"l2"`` kernel penalty (refusing any other)."""
+    if penalty not in ("l1", "l2"):
+        raise ValueError(f"penalty must be 'l1', 'l2' or None, got {penalty!r}")
+    return {"class_name": penalty.upper(), "config": {penalty: float(strength)}}
 
 
 def checkdata_mlp(
@@ -718,16 +682,11 @@ def checkdata_mlp(
     both kernels from a normal distribution with that spread (default: Glorot uniform).
     """
     name = "checkdata_mlp"
-    hidden: dict[str, Any] = {"units": 30, "activation": "relu", "name": "hidden"}
+    hidden: dict[str, Any] = {}
     output: dict[str, Any] = {"units": 2, "activation": "softmax", "name": "output"}
     if penalty is not None:
-        if penalty not in CHECKDATA_PENALTIES:
-            raise ValueError(f"penalty must be 'l1', 'l2' or None, got {penalty!r}")
-        value = CHECKDATA_PENALTIES[penalty] if strength is None else float(strength)
-        hidden["kernel_regularizer"] = {
-            "class_name": penalty.upper(),
-            "config": {penalty: value},
-        }
+        value = CHECKDATA_PENALTIES.get(penalty, 0.0) if strength is None else strength
+        hidden["kernel_regularizer"] = _penalty(penalty, value)
         name += f"_{penalty}"
     if init_stddev is not None:
         for layer in (hidden, output):
@@ -736,7 +695,7 @@ def checkdata_mlp(
                 "config": {"mean": 0.0, "stddev": float(init_stddev)},
             }
         name += f"_init{init_stddev:g}"
-    layers: list[LayerSpec] = [("Dense", hidden)]
+    layers: list[LayerSpec] = [_relu(30, **hidden)]
     if dropout:
         layers.append(("Dropout", {"rate": float(dropout), "name": "dropout"}))
         name += f"_dropout{dropout:g}"
@@ -745,10 +704,7 @@ def checkdata_mlp(
         name=name,
         input_shape=(10,),
         layers=tuple(layers),
-        optimizer={
-            "class_name": CHECKDATA_OPTIMIZER["class_name"],
-            "config": dict(CHECKDATA_OPTIMIZER["config"]),
-        },
+        optimizer=CHECKDATA_OPTIMIZER,
         epochs=epochs,
         batch_size=32,
         seed=seed,
@@ -783,29 +739,16 @@ def mnist_pressure(penalty: str | None = None, seed: int = 0) -> Recipe:
     The check-data network scaled up to MNIST pixels, trained the same way (SGD with
     momentum), to see the penalties on real inputs.
     """
-    hidden: dict[str, Any] = {"units": 30, "activation": "relu", "name": "hidden"}
+    hidden: dict[str, Any] = {}
     name = "mnist_pressure"
     if penalty is not None:
-        if penalty not in MNIST_PENALTIES:
-            raise ValueError(f"penalty must be 'l1', 'l2' or None, got {penalty!r}")
-        hidden["kernel_regularizer"] = {
-            "class_name": penalty.upper(),
-            "config": {penalty: MNIST_PENALTIES[penalty]},
-        }
+        hidden["kernel_regularizer"] = _penalty(penalty, MNIST_PENALTIES.get(penalty, 0.0))
         name += f"_{penalty}"
     return Recipe(
         name=name,
         input_shape=(28, 28, 1),
-        layers=(
-            _SCALE,
-            ("Flatten", {"name": "flatten"}),
-            ("Dense", hidden),
-            ("Dense", {"units": 10, "activation": "softmax", "name": "output"}),
-        ),
-        optimizer={
-            "class_name": CHECKDATA_OPTIMIZER["class_name"],
-            "config": dict(CHECKDATA_OPTIMIZER["config"]),
-        },
+        layers=(_SCALE, *_classifier(_relu(30, **hidden))),
+        optimizer=CHECKDATA_OPTIMIZER,
         epochs=5,
         batch_size=128,
         seed=seed,

@@ -24,9 +24,9 @@ with ``bottom``/``right`` exclusive, in pixels of the model's input.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 import numpy as np
 
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LEAK",
+    "AscentOptions",
     "Patches",
     "ReceptiveField",
     "ReceptiveFieldError",
@@ -744,6 +745,38 @@ LEAK = 0.1
 """Slope below zero of the ReLU a channel is ascended through (see :func:`visualise_channels`)."""
 
 
+class AscentOptions(TypedDict, total=False):
+    """How feature visualisation ascends, whatever it maximises: the keyword arguments of
+    :func:`visualise_channels` and :func:`visualise_classes`, each optional (its default at
+    the end)."""
+
+    steps: int
+    """Gradient steps (128)."""
+    step_size: float
+    """Length of a step, the gradient normalised to a root-mean-square of one, as a fraction of
+    the pixel range (0.03)."""
+    value_range: tuple[float, float]
+    """The range of inputs the model was trained on, e.g. 0–255 for a model that rescales
+    inside; every step clips to it (0 to 255)."""
+    start: float | None
+    """The start image's value, towards which the L2 decay pulls (the middle of the range; the
+    data's mean pixel is a good choice)."""
+    regularisers: Regularisers | None
+    """The priors applied at every step (:class:`Regularisers`' defaults)."""
+    seed: int
+    """Seed of the start noise, per target, and of the jitter (0)."""
+    noise: float
+    """Spread of the start's Gaussian noise, as a fraction of the pixel range (0.02)."""
+
+
+def _check_options(caller: str, options: Mapping[str, Any]) -> None:
+    """Refuse a misspelt option before anything is traced (``**options`` accepts any name)."""
+    unknown = sorted(set(options) - AscentOptions.__optional_keys__)
+    if unknown:
+        known = ", ".join(sorted(AscentOptions.__optional_keys__))
+        raise TypeError(f"{caller}() got unknown options {unknown}; it takes {known}")
+
+
 def _ascend(
     model: Any,
     ascent: Callable[[Any, Any], Any],
@@ -752,17 +785,20 @@ def _ascend(
     *,
     objective: str,
     layer: str,
-    steps: int,
-    step_size: float,
-    value_range: tuple[float, float],
-    regularisers: Regularisers,
-    seed: int,
-    noise: float,
-    start: float | None,
+    **options: Unpack[AscentOptions],
 ) -> Visualisation:
     """Gradient ascent of ``ascent`` (B,) on a batch of images, one per target; ``measure``
-    gives the unit's real activation ``(B, 2)``: mean and peak."""
+    gives the unit's real activation ``(B, 2)``: mean and peak. One ascent for every
+    objective, so its settings (:class:`AscentOptions`) are read in one place."""
     import tensorflow as tf
+
+    steps = options.get("steps", 128)
+    step_size = options.get("step_size", 0.03)
+    value_range = options.get("value_range", (0.0, 255.0))
+    start = options.get("start")
+    reg = options.get("regularisers") or Regularisers()
+    seed = options.get("seed", 0)
+    noise = options.get("noise", 0.02)
 
     shape = tuple(int(d) for d in model.inputs[0].shape[1:])
     if len(shape) != 3 or None in shape:
@@ -783,7 +819,6 @@ def _ascend(
         ]
     )
     first = np.clip(first, lo, hi).astype(np.float32)
-    reg = regularisers
     jit = max(int(reg.jitter), 0)
     shifts = np.random.default_rng([seed, 7]).integers(-jit, jit + 1, (steps, 2)).astype(np.int32)
     blur = _gaussian_kernel(reg.blur_sigma, shape[-1]) if reg.blur_sigma > 0 else None
@@ -836,28 +871,19 @@ def _ascend(
 
 
 def visualise_channels(
-    model: keras.Model,
-    layer: str,
-    channels: Sequence[int],
-    *,
-    steps: int = 128,
-    step_size: float = 0.03,
-    value_range: tuple[float, float] = (0.0, 255.0),
-    start: float | None = None,
-    regularisers: Regularisers | None = None,
-    seed: int = 0,
-    noise: float = 0.02,
+    model: keras.Model, layer: str, channels: Sequence[int], **options: Unpack[AscentOptions]
 ) -> Visualisation:
     """Inputs optimised to maximise the mean activation of each of ``channels`` of ``layer``.
 
-    Gradient ascent on the input pixels: each step moves every image along its gradient,
-    normalised to a root-mean-square of one and scaled by ``step_size`` times the pixel range,
-    then applies the :class:`Regularisers` and clips to ``value_range`` (the range of inputs
-    the model was trained on, e.g. 0–255 for a model that rescales inside). The image starts
-    as ``start`` (default: the middle of the range; the data's mean pixel is a good choice)
-    plus seeded Gaussian noise of ``noise`` times the range, and the L2 decay pulls back
-    towards ``start``. A channel's start depends only on ``seed`` and the channel, so asking
-    for other channels alongside does not change its image; all are optimised as one batch.
+    Gradient ascent on the input pixels (its keyword options: :class:`AscentOptions`): each step
+    moves every image along its gradient, normalised to a root-mean-square of one and scaled by
+    ``step_size`` times the pixel range, then applies the :class:`Regularisers` and clips to
+    ``value_range`` (the range of inputs the model was trained on, e.g. 0–255 for a model that
+    rescales inside). The image starts as ``start`` (default: the middle of the range; the
+    data's mean pixel is a good choice) plus seeded Gaussian noise of ``noise`` times the range,
+    and the L2 decay pulls back towards ``start``. A channel's start depends only on ``seed``
+    and the channel, so asking for other channels alongside does not change its image; all are
+    optimised as one batch.
 
     The ascent runs on a *surrogate network* (:func:`surrogate`): the same weights with every
     fused ReLU made leaky (slope :data:`LEAK` below zero) in the forward pass, at every step.
@@ -872,6 +898,7 @@ def visualise_channels(
 
     from explainer.probe import find_layer
 
+    _check_options("visualise_channels", options)
     target = find_layer(model, layer)
     if len(target.output.shape) != 4:
         raise ValueError(f"layer {layer!r} has no channel maps (output {target.output.shape})")
@@ -902,13 +929,7 @@ def visualise_channels(
         chans,
         objective="channel mean",
         layer=layer,
-        steps=steps,
-        step_size=step_size,
-        value_range=value_range,
-        regularisers=regularisers or Regularisers(),
-        seed=seed,
-        noise=noise,
-        start=start,
+        **options,
     )
 
 
@@ -917,16 +938,7 @@ def _is_channels_first(layer: Any) -> bool:
 
 
 def visualise_classes(
-    model: keras.Model,
-    classes: Sequence[int],
-    *,
-    steps: int = 128,
-    step_size: float = 0.03,
-    value_range: tuple[float, float] = (0.0, 255.0),
-    start: float | None = None,
-    regularisers: Regularisers | None = None,
-    seed: int = 0,
-    noise: float = 0.02,
+    model: keras.Model, classes: Sequence[int], **options: Unpack[AscentOptions]
 ) -> Visualisation:
     """Inputs optimised to maximise each class's score *before* the softmax (its logit).
 
@@ -940,6 +952,7 @@ def visualise_classes(
 
     from explainer.scores import score_model
 
+    _check_options("visualise_classes", options)
     scores = score_model(model)  # one rule for "the class score before the softmax"
     leaky = surrogate(model, scores=True)
     n_classes = int(scores.outputs[0].shape[-1])
@@ -965,13 +978,7 @@ def visualise_classes(
         cls,
         objective="class logit",
         layer=model.layers[-1].name,
-        steps=steps,
-        step_size=step_size,
-        value_range=value_range,
-        regularisers=regularisers or Regularisers(),
-        seed=seed,
-        noise=noise,
-        start=start,
+        **options,
     )
 
 
