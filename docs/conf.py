@@ -50,6 +50,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "metrics_table",
     "gallery_upkeep",
+    "api_upkeep",
     "report_example",
     "explainer.live.sphinx",  # the live widgets' script, on the pages that hold one
     "html_fixes",

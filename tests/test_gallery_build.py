@@ -208,3 +208,25 @@ def test_a_pattern_build_runs_an_edited_example_and_forgets_a_removed_one(tmp_pa
     assert (
         "plot_02_second" in (docs / "_build" / "html" / "auto_examples" / "index.html").read_text()
     )
+
+
+def test_api_stubs_of_moved_or_removed_names_are_found_stale(tmp_path):
+    """A function that moved module leaves a stub that would break the -W build: it goes."""
+    import api_upkeep
+
+    names = [
+        "explainer.attribution.score_model",  # moved to explainer.scores (still imported there)
+        "explainer.scores.score_model",
+        "explainer.probe",
+        "explainer.probe.activations",  # re-exported from explainer.probe.layers
+        "explainer.plot.units",  # a module that no longer exists
+        "explainer.units.TopActivations.update",  # no pages below an object
+    ]
+    for name in names:
+        (tmp_path / f"{name}.rst").write_text(name)
+    stale = [p.stem for p in api_upkeep.stale_stubs(tmp_path)]
+    assert stale == [
+        "explainer.attribution.score_model",
+        "explainer.plot.units",
+        "explainer.units.TopActivations.update",
+    ]
