@@ -8,7 +8,7 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.image import AxesImage
 
-from explainer import plot, probe
+from explainer import datasets, plot, probe
 from explainer.plot.confusion import DIAGONAL_COLOR
 from explainer.plot.templates import NEGATIVE_COLOR, POSITIVE_COLOR
 
@@ -69,6 +69,29 @@ def test_from_predictions_rejects_bad_input():
         plot.ConfusionExamplesDisplay.from_predictions(
             Y_TRUE, Y_PRED, CONF, _grey_images(), n_classes=2
         )
+
+
+def test_from_test_set_is_from_predictions_of_argmax_and_max():
+    proba = np.eye(3)[Y_PRED] * CONF[:, None] + (1 - CONF[:, None]) / 3 * (1 - np.eye(3)[Y_PRED])
+    images = _grey_images()
+    data = datasets.ImageData("toy", images, Y_TRUE, images, Y_TRUE, ("a", "b", "c"), "-")
+    disp = plot.ConfusionExamplesDisplay.from_test_set(data, proba)
+    np.testing.assert_array_equal(disp.counts, [[2, 1, 0], [0, 2, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(disp.example_index, [[1, 2, -1], [-1, 3, -1], [5, -1, -1]])
+    np.testing.assert_allclose(disp.confidences, CONF)
+    assert disp.class_names == ["a", "b", "c"]
+    with pytest.raises(ValueError, match=r"one row of 3 class probabilities for each of the 6"):
+        plot.ConfusionExamplesDisplay.from_test_set(data, proba[:5])
+
+
+def test_most_frequent_mistake_skips_the_diagonal_and_takes_the_first_tie():
+    disp = plot.ConfusionExamplesDisplay.from_predictions(Y_TRUE, Y_PRED, CONF, _grey_images())
+    # the diagonal (2, 2) is larger; (0,1) and (2,0) tie at one: row-major order picks (0,1)
+    assert disp.most_frequent_mistake() == (0, 1, 1)
+    counts = np.array([[50, 1, 0], [7, 40, 3], [0, 9, 30]])
+    assert plot.ConfusionExamplesDisplay(
+        counts, -np.ones((3, 3)), _grey_images()
+    ).most_frequent_mistake() == (2, 1, 9)
 
 
 def test_plot_draws_one_image_per_nonempty_cell_and_returns_itself():

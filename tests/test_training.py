@@ -189,3 +189,14 @@ def test_cache_dir_from_environment(monkeypatch, tmp_path):
 def test_unknown_layer_is_refused():
     with pytest.raises(ValueError, match="unknown Keras layer"):
         models.build(_recipe(layers=(("NoSuchLayer", {}),)))
+
+
+def test_summary_prints_the_layers_then_how_the_model_was_trained(capsys):
+    recipe = _recipe()
+    trained = training.TrainedModel(
+        training.initial_model(recipe), recipe, key="k", fit_seconds=3.14159
+    )
+    trained.summary()
+    out = capsys.readouterr().out
+    assert "hidden" in out and "output" in out
+    assert out.rstrip().splitlines()[-1] == "2 epochs, batch 8: fit took 3.1 s"

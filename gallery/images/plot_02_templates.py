@@ -100,18 +100,10 @@ plot.template_closeup(
 # Only the mistakes are coloured, otherwise the thousand-odd correct answers per class would
 # swamp the colour scale.
 
-display = plot.ConfusionExamplesDisplay.from_predictions(
-    mnist.y_test,
-    pred.labels,
-    pred.confidence,
-    mnist.x_test,
-    class_names=mnist.class_names,
-)
+display = plot.ConfusionExamplesDisplay.from_test_set(mnist, pred.proba)
 display.plot_counts(suptitle="Confusion matrix of the 784 → 10 network on the 10,000 test digits")
-off = display.counts.copy()
-off[range(10), range(10)] = 0
-t, p = divmod(int(off.argmax()), 10)
-print(f"most frequent mistake: a true {t} read as {p}, {off[t, p]} times")
+t, p, times = display.most_frequent_mistake()
+print(f"most frequent mistake: a true {t} read as {p}, {times} times")
 
 # %%
 # Counts say how often a 4 is taken for a 9, not which 4s. The same matrix drawn with

@@ -36,8 +36,7 @@ from explainer import datasets, metrics, models, plot, probe, references, traini
 mnist = datasets.load_mnist()
 recipe = models.mnist_cnn()
 trained = training.train(recipe, mnist.x_train, mnist.y_train)
-trained.model.summary()
-print(f"{recipe.epochs} epochs, batch {recipe.batch_size}: fit took {trained.fit_seconds:.1f} s")
+trained.summary()
 
 # %%
 # We classify the 10,000 test digits. JK's article reports an accuracy for this network, printed

@@ -141,20 +141,12 @@ assert bluest["template"] == bluest["average photo"] == {"ship", "airplane"}
 # blue pictures, whatever sits in them; the "deer" and "frog" columns are mostly green and
 # brown scenes.
 
-display = plot.ConfusionExamplesDisplay.from_predictions(
-    cifar.y_test,
-    pred.labels,
-    pred.confidence,
-    cifar.x_test,
-    class_names=cifar.class_names,
-)
+display = plot.ConfusionExamplesDisplay.from_test_set(cifar, pred.proba)
 display.plot_counts(suptitle="Confusion matrix of the 3072 → 10 network on 10,000 test photos")
-off = display.counts.copy()
-np.fill_diagonal(off, 0)
-t, p = divmod(int(off.argmax()), 10)
+t, p, times = display.most_frequent_mistake()
 print(
     f"most frequent mistake: a true {cifar.class_names[t]} read as {cifar.class_names[p]}, "
-    f"{off[t, p]} times"
+    f"{times} times"
 )
 
 # %%

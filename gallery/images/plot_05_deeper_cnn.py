@@ -31,8 +31,7 @@ from explainer import datasets, metrics, models, plot, probe, references, traini
 cifar = datasets.load_cifar10()
 recipe = models.cifar10_quick()
 trained = training.train(recipe, cifar.x_train, cifar.y_train)
-trained.model.summary()
-print(f"{recipe.epochs} epochs, batch {recipe.batch_size}: fit took {trained.fit_seconds:.1f} s")
+trained.summary()
 
 # %%
 # Caffe's documentation gives a test accuracy for cifar10_quick, trained there with SGD and

@@ -68,12 +68,29 @@ assert overhang.all()
 # top eight per channel (:class:`explainer.units.TopActivations`): memory stays the same
 # however many images there are. Each row is one channel, best image first.
 
+
+def show_top_patches(
+    net: str,
+    layer: str,
+    top: units.TopExamples,
+    images: np.ndarray,
+    kind: str,
+    channels: list[int] | None = None,
+    tile_size: float = 0.42,
+) -> None:
+    """One row per channel: the patches of ``images`` around its top activations."""
+    h, w = fields[layer].size
+    which = "channel" if channels is None else f"of its first {len(channels)} channels"
+    plot.top_patches(
+        top.patches(images, fields[layer], channels=channels),
+        blocks=2,
+        tile_size=tile_size,
+        suptitle=f"{net} {layer}: the {h} × {w} test-{kind} patches that excite each {which} most",
+    )
+
+
 top_mnist = units.top_activations(mnist_net, mnist.x_test, ["conv"], k=8)["conv"]
-plot.top_patches(
-    top_mnist.patches(mnist.x_test, fields["conv"]),
-    blocks=2,
-    suptitle="mnist_cnn conv: the 5 × 5 test-image patches that excite each channel most",
-)
+show_top_patches("mnist_cnn", "conv", top_mnist, mnist.x_test, "image")
 
 # %%
 # The sixteen channels of the digit network respond to short strokes: bars at one angle, an
@@ -88,37 +105,20 @@ plot.top_patches(
 cifar_layers = ["conv1", "conv2", "conv3"]
 top_cifar = units.top_activations(cifar_net, cifar.x_test, cifar_layers, k=8, batch_size=500)
 shown = list(range(16))
-plot.top_patches(
-    top_cifar["conv1"].patches(cifar.x_test, fields["conv1"], channels=shown),
-    blocks=2,
-    suptitle="cifar10_quick conv1: the 5 × 5 test-photo patches that excite each of its "
-    "first 16 channels most",
-)
+show_top_patches("cifar10_quick", "conv1", top_cifar["conv1"], cifar.x_test, "photo", shown)
 
 # %%
 # ``conv1``'s rows are colours and colour edges: a patch of saturated blue or red, a dark
 # stripe on white, a light-dark edge at an angle. ``conv2`` sees 14 × 14 pixels:
 
-plot.top_patches(
-    top_cifar["conv2"].patches(cifar.x_test, fields["conv2"], channels=shown),
-    blocks=2,
-    tile_size=0.46,
-    suptitle="cifar10_quick conv2: the 14 × 14 test-photo patches that excite each of its "
-    "first 16 channels most",
-)
+show_top_patches("cifar10_quick", "conv2", top_cifar["conv2"], cifar.x_test, "photo", shown, 0.46)
 
 # %%
 # Here a row shares a small shape, often with its colour: a dark diagonal stroke on a light
 # ground, a white corner, the red body of a car. And ``conv3``, whose field is the whole
 # photo:
 
-plot.top_patches(
-    top_cifar["conv3"].patches(cifar.x_test, fields["conv3"], channels=shown),
-    blocks=2,
-    tile_size=0.46,
-    suptitle="cifar10_quick conv3: the 32 × 32 test-photo patches that excite each of its "
-    "first 16 channels most",
-)
+show_top_patches("cifar10_quick", "conv3", top_cifar["conv3"], cifar.x_test, "photo", shown, 0.46)
 
 # %%
 # Several of ``conv3``'s rows share a kind of object: fronts of cars and lorries, horses and

@@ -117,14 +117,20 @@ plot.tile_grid(
 is_hand = np.array([light.faces[f].kind == "handwriting" for f in light.font_test])
 
 
-def evaluate(recipe: models.Recipe, data: datasets.HiraganaData) -> dict[str, float]:
-    """Train (or fetch) ``recipe`` on ``data``; its accuracy on the subsets of the test set."""
+def evaluate(
+    recipe: models.Recipe,
+    data: datasets.HiraganaData,
+    reference: references.Reference | None = None,
+) -> dict[str, float]:
+    """Train (or fetch) ``recipe`` on ``data``; record its test accuracy (beside the article's
+    ``reference``) and return its accuracy on the subsets of the test set."""
     trained = training.train(recipe, data.x_train, data.y_train)
     pred = probe.predict(trained.model, data.x_test)
     right = pred.labels == data.y_test
     train_pred = probe.predict(trained.model, data.x_train[:4600])
     fit_seconds[recipe.name] = trained.fit_seconds
     models_by_step[recipe.name] = trained.model
+    metrics.record(f"{recipe.name}.test_accuracy", float(right.mean()), reference=reference)
     return {
         "all": float(right.mean()),
         "print": float(right[~is_hand].mean()),
@@ -137,12 +143,7 @@ fit_seconds: dict[str, float] = {}
 models_by_step: dict = {}
 scores = {}
 softmax = models.hiragana_softmax()
-scores[softmax.name] = evaluate(softmax, light)
-metrics.record(
-    "hiragana_softmax.test_accuracy",
-    scores[softmax.name]["all"],
-    reference=references.HIRAGANA_QIITA_SOFTMAX,
-)
+scores[softmax.name] = evaluate(softmax, light, references.HIRAGANA_QIITA_SOFTMAX)
 
 # %%
 # One convolution
@@ -154,7 +155,6 @@ metrics.record(
 
 cnn1 = models.hiragana_cnn("hiragana_cnn1")
 scores[cnn1.name] = evaluate(cnn1, light)
-metrics.record("hiragana_cnn1.test_accuracy", scores[cnn1.name]["all"])
 
 # %%
 # Deeper: two convolutions and a hidden layer
@@ -171,12 +171,7 @@ print("ours:                 ", our_net)
 cnn2 = models.hiragana_cnn("hiragana_cnn2")
 assert (cnn2.layer("conv1")["filters"], cnn2.layer("conv2")["filters"]) == our_net["filters"]
 assert cnn2.layer("hidden")["units"] == our_net["hidden units"]
-scores[cnn2.name] = evaluate(cnn2, light)
-metrics.record(
-    "hiragana_cnn2.test_accuracy",
-    scores[cnn2.name]["all"],
-    reference=references.HIRAGANA_QIITA_CNN,
-)
+scores[cnn2.name] = evaluate(cnn2, light, references.HIRAGANA_QIITA_CNN)
 
 # %%
 # Dropout
@@ -188,12 +183,7 @@ metrics.record(
 # (a one-cycle schedule), which does the same job in one recipe.
 
 dropout = models.hiragana_cnn("hiragana_cnn2_dropout")
-scores[dropout.name] = evaluate(dropout, light)
-metrics.record(
-    "hiragana_cnn2_dropout.test_accuracy",
-    scores[dropout.name]["all"],
-    reference=references.HIRAGANA_QIITA_DROPOUT,
-)
+scores[dropout.name] = evaluate(dropout, light, references.HIRAGANA_QIITA_DROPOUT)
 
 # %%
 # More hands: stronger distortions
@@ -204,7 +194,6 @@ metrics.record(
 
 final_recipe = models.hiragana_cnn("hiragana_cnn2_augmented")
 scores[final_recipe.name] = evaluate(final_recipe, strong)
-metrics.record("hiragana_cnn2_augmented.test_accuracy", scores[final_recipe.name]["all"])
 final = models_by_step[final_recipe.name]
 total = sum(fit_seconds.values())
 print(f"training the five networks took {total:.0f} s (when they were trained)")

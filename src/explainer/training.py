@@ -60,6 +60,15 @@ class TrainedModel:
     """Seconds spent in ``fit`` when the model was trained (also when it now came from cache)."""
     from_cache: bool = False
 
+    def summary(self) -> None:
+        """Print the model's layers (Keras' summary) and the line a chapter shows under them:
+        epochs, batch size and how long ``fit`` took when the model was trained."""
+        self.model.summary()
+        print(
+            f"{self.recipe.epochs} epochs, batch {self.recipe.batch_size}: "
+            f"fit took {self.fit_seconds:.1f} s"
+        )
+
 
 def cache_dir() -> Path:
     """``$EXPLAINER_CACHE_DIR``, else ``$XDG_CACHE_HOME/explainer/models`` (``~/.cache/…``)."""

@@ -11,7 +11,7 @@ draw with ``plot(ax=...)``, and read the artists back from attributes ending in 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,6 +24,9 @@ from matplotlib.text import Text
 
 from explainer.plot.images import draw_image
 from explainer.plot.style import DIAGONAL_COLOR, DIAGONAL_FILL, FONT_SIZE
+
+if TYPE_CHECKING:
+    from explainer.datasets import ImageData
 
 __all__ = ["ConfusionExamplesDisplay", "most_confident_per_cell"]
 
@@ -162,6 +165,33 @@ class ConfusionExamplesDisplay:
             confidences=np.asarray(confidences),
             class_names=class_names,
         )
+
+    @classmethod
+    def from_test_set(cls, data: ImageData, proba: np.ndarray) -> ConfusionExamplesDisplay:
+        """:meth:`from_predictions` for a network's ``(N, n_classes)`` probabilities ``proba``
+        on the test set of ``data``, the way a chapter evaluates a network."""
+        proba = np.asarray(proba)
+        if proba.shape != (len(data.y_test), len(data.class_names)):
+            raise ValueError(
+                f"proba has shape {proba.shape}, expected one row of "
+                f"{len(data.class_names)} class probabilities for each of the "
+                f"{len(data.y_test)} test samples"
+            )
+        return cls.from_predictions(
+            data.y_test,
+            proba.argmax(axis=1),
+            proba.max(axis=1),
+            data.x_test,
+            class_names=data.class_names,
+        )
+
+    def most_frequent_mistake(self) -> tuple[int, int, int]:
+        """``(true, predicted, count)`` of the largest off-diagonal cell: the confusion a
+        reader should look at first (the first such cell in row-major order on ties)."""
+        off = self.counts.copy()
+        np.fill_diagonal(off, 0)
+        true, predicted = divmod(int(off.argmax()), self.n_classes)
+        return true, predicted, int(off[true, predicted])
 
     # -- drawing -------------------------------------------------------------------------------
 

@@ -171,74 +171,86 @@ function padBefore(n, k, s, padding) {
   return Math.floor(Math.max((out - 1) * s + k - n, 0) / 2);
 }
 
+/**
+ * The input pixels each output position of a sliding window sees, in row-major window order,
+ * skipping those in the padding. Output position `o` (`oy * OW + ox`) owns entries `start[o]`
+ * up to `start[o + 1]`: `pixel` is the pixel's offset in an HWC input (`(iy * W + ix) * C`),
+ * `tap` its place in the window (`dy * kw + dx`). Computed once per layer, so the forward and
+ * backward passes of a convolution or a pooling walk the same windows.
+ */
+function windows([H, W, C], [OH, OW], [kh, kw], [sy, sx], padding) {
+  const pt = padBefore(H, kh, sy, padding);
+  const pl = padBefore(W, kw, sx, padding);
+  const start = new Int32Array(OH * OW + 1);
+  const pixel = [];
+  const tap = [];
+  for (let oy = 0; oy < OH; oy++) {
+    for (let ox = 0; ox < OW; ox++) {
+      for (let dy = 0; dy < kh; dy++) {
+        const iy = oy * sy - pt + dy;
+        if (iy < 0 || iy >= H) continue;
+        for (let dx = 0; dx < kw; dx++) {
+          const ix = ox * sx - pl + dx;
+          if (ix < 0 || ix >= W) continue;
+          pixel.push((iy * W + ix) * C);
+          tap.push(dy * kw + dx);
+        }
+      }
+      start[oy * OW + ox + 1] = pixel.length;
+    }
+  }
+  return { start, pixel: Int32Array.from(pixel), tap: Int32Array.from(tap) };
+}
+
 function convStep(L, inShape, outShape) {
   const [H, W, C] = inShape;
   const [OH, OW, CO] = outShape;
-  const [kh, kw] = L.kernel_size;
-  const [sy, sx] = L.strides;
-  const pt = padBefore(H, kh, sy, L.padding);
-  const pl = padBefore(W, kw, sx, L.padding);
+  const { start, pixel, tap } = windows(inShape, outShape, L.kernel_size, L.strides, L.padding);
   const k = L.kernel;
   const b = L.bias;
   return {
     forward: (x) => {
       const y = new Float32Array(OH * OW * CO);
       const acc = new Float64Array(CO);
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          for (let co = 0; co < CO; co++) acc[co] = b[co];
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sy - pt + ky;
-            if (iy < 0 || iy >= H) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sx - pl + kx;
-              if (ix < 0 || ix >= W) continue;
-              const xo = (iy * W + ix) * C;
-              const ko = (ky * kw + kx) * C * CO;
-              for (let ci = 0; ci < C; ci++) {
-                const v = x[xo + ci];
-                if (v === 0) continue;
-                const kb = ko + ci * CO;
-                for (let co = 0; co < CO; co++) acc[co] += v * k[kb + co];
-              }
-            }
+      for (let o = 0; o < OH * OW; o++) {
+        for (let co = 0; co < CO; co++) acc[co] = b[co];
+        for (let t = start[o]; t < start[o + 1]; t++) {
+          const xo = pixel[t];
+          const ko = tap[t] * C * CO;
+          for (let ci = 0; ci < C; ci++) {
+            const v = x[xo + ci];
+            if (v === 0) continue;
+            const kb = ko + ci * CO;
+            for (let co = 0; co < CO; co++) acc[co] += v * k[kb + co];
           }
-          y.set(acc, (oy * OW + ox) * CO);
         }
+        y.set(acc, o * CO);
       }
       return y;
     },
     backward: (g) => {
       const gx = new Float64Array(H * W * C);
       const live = new Int32Array(CO); // the output channels with a gradient at this position
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          const go = (oy * OW + ox) * CO;
-          // After a ReLU and a max-pool most gradients are zero: skip them.
-          let n = 0;
-          for (let co = 0; co < CO; co++) if (g[go + co] !== 0) live[n++] = co;
-          if (n === 0) continue;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sy - pt + ky;
-            if (iy < 0 || iy >= H) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sx - pl + kx;
-              if (ix < 0 || ix >= W) continue;
-              const xo = (iy * W + ix) * C;
-              const ko = (ky * kw + kx) * C * CO;
-              for (let ci = 0; ci < C; ci++) {
-                const kb = ko + ci * CO;
-                let s = 0;
-                if (n === CO) for (let co = 0; co < CO; co++) s += g[go + co] * k[kb + co];
-                else {
-                  for (let j = 0; j < n; j++) {
-                    const co = live[j];
-                    s += g[go + co] * k[kb + co];
-                  }
-                }
-                gx[xo + ci] += s;
+      for (let o = 0; o < OH * OW; o++) {
+        const go = o * CO;
+        // After a ReLU and a max-pool most gradients are zero: skip them.
+        let n = 0;
+        for (let co = 0; co < CO; co++) if (g[go + co] !== 0) live[n++] = co;
+        if (n === 0) continue;
+        for (let t = start[o]; t < start[o + 1]; t++) {
+          const xo = pixel[t];
+          const ko = tap[t] * C * CO;
+          for (let ci = 0; ci < C; ci++) {
+            const kb = ko + ci * CO;
+            let s = 0;
+            if (n === CO) for (let co = 0; co < CO; co++) s += g[go + co] * k[kb + co];
+            else {
+              for (let j = 0; j < n; j++) {
+                const co = live[j];
+                s += g[go + co] * k[kb + co];
               }
             }
+            gx[xo + ci] += s;
           }
         }
       }
@@ -250,44 +262,30 @@ function convStep(L, inShape, outShape) {
 function poolStep(L, inShape, outShape) {
   const [H, W, C] = inShape;
   const [OH, OW] = outShape;
-  const [ph, pw] = L.pool_size;
-  const [sy, sx] = L.strides;
-  const pt = padBefore(H, ph, sy, L.padding);
-  const pl = padBefore(W, pw, sx, L.padding);
+  const { start, pixel } = windows(inShape, outShape, L.pool_size, L.strides, L.padding);
   const isMax = L.mode === "max";
   let argmax = null;
   return {
     forward: (x) => {
       const y = new Float32Array(OH * OW * C);
       const am = isMax ? new Int32Array(OH * OW * C) : null;
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          for (let c = 0; c < C; c++) {
-            let best = -Infinity;
-            let at = -1;
-            let sum = 0;
-            let n = 0;
-            for (let dy = 0; dy < ph; dy++) {
-              const iy = oy * sy - pt + dy;
-              if (iy < 0 || iy >= H) continue;
-              for (let dx = 0; dx < pw; dx++) {
-                const ix = ox * sx - pl + dx;
-                if (ix < 0 || ix >= W) continue;
-                const i = (iy * W + ix) * C + c;
-                if (x[i] > best) {
-                  best = x[i];
-                  at = i;
-                }
-                sum += x[i];
-                n++;
-              }
+      for (let o = 0; o < OH * OW; o++) {
+        for (let c = 0; c < C; c++) {
+          let best = -Infinity;
+          let at = -1;
+          let sum = 0;
+          for (let t = start[o]; t < start[o + 1]; t++) {
+            const i = pixel[t] + c;
+            if (x[i] > best) {
+              best = x[i];
+              at = i;
             }
-            const o = (oy * OW + ox) * C + c;
-            if (isMax) {
-              y[o] = best;
-              am[o] = at;
-            } else y[o] = sum / n;
+            sum += x[i];
           }
+          if (isMax) {
+            y[o * C + c] = best;
+            am[o * C + c] = at;
+          } else y[o * C + c] = sum / (start[o + 1] - start[o]);
         }
       }
       argmax = am;
@@ -299,21 +297,11 @@ function poolStep(L, inShape, outShape) {
         for (let o = 0; o < g.length; o++) gx[argmax[o]] += g[o];
         return gx;
       }
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          const cells = [];
-          for (let dy = 0; dy < ph; dy++) {
-            const iy = oy * sy - pt + dy;
-            if (iy < 0 || iy >= H) continue;
-            for (let dx = 0; dx < pw; dx++) {
-              const ix = ox * sx - pl + dx;
-              if (ix >= 0 && ix < W) cells.push((iy * W + ix) * C);
-            }
-          }
-          for (let c = 0; c < C; c++) {
-            const v = g[(oy * OW + ox) * C + c] / cells.length;
-            for (const i of cells) gx[i + c] += v;
-          }
+      for (let o = 0; o < OH * OW; o++) {
+        const n = start[o + 1] - start[o];
+        for (let c = 0; c < C; c++) {
+          const v = g[o * C + c] / n;
+          for (let t = start[o]; t < start[o + 1]; t++) gx[pixel[t] + c] += v;
         }
       }
       return gx;

@@ -7,6 +7,32 @@
   "use strict";
   const live = globalThis.ExplainerLive;
 
+  /**
+   * Dragging a pointer on `el`, the one way every widget does it: `start(p)` on press and
+   * `move(p)` while pressed, where `p = to(x, y, width, height)` maps the pointer's offset from
+   * el's top-left corner and el's drawn size to the widget's coordinates. The element keeps
+   * the pointer until it is released, so a drag may leave it.
+   */
+  function onDrag(el, to, start, move = start) {
+    let down = false;
+    const at = (e) => {
+      const b = el.getBoundingClientRect();
+      return to(e.clientX - b.left, e.clientY - b.top, b.width, b.height);
+    };
+    el.addEventListener("pointerdown", (e) => {
+      e.preventDefault();
+      el.setPointerCapture(e.pointerId);
+      down = true;
+      start(at(e));
+    });
+    el.addEventListener("pointermove", (e) => {
+      if (down) move(at(e));
+    });
+    const end = () => (down = false);
+    el.addEventListener("pointerup", end);
+    el.addEventListener("pointercancel", end);
+  }
+
   const LABELS = {
     en: {
       draw: "Draw a digit here with the mouse or a finger",
@@ -405,29 +431,20 @@
     });
     if (canDraw) {
       let last = null;
-      const at = (e) => {
-        const b = pad.getBoundingClientRect();
-        return [((e.clientX - b.left) * SIZE) / b.width, ((e.clientY - b.top) * SIZE) / b.height];
-      };
-      pad.addEventListener("pointerdown", (e) => {
-        e.preventDefault();
-        pad.setPointerCapture(e.pointerId);
-        if (!strokes && x) blank(); // a drawing replaces a picked test image
-        strokes = true;
-        last = at(e);
-        stroke(last, last);
-      });
-      pad.addEventListener("pointermove", (e) => {
-        if (!last) return;
-        const p = at(e);
-        stroke(last, p);
-        last = p;
-      });
-      const end = () => {
-        last = null;
-      };
-      pad.addEventListener("pointerup", end);
-      pad.addEventListener("pointercancel", end);
+      onDrag(
+        pad,
+        (px, py, w, h) => [(px * SIZE) / w, (py * SIZE) / h],
+        (p) => {
+          if (!strokes && x) blank(); // a drawing replaces a picked test image
+          strokes = true;
+          last = p;
+          stroke(p, p);
+        },
+        (p) => {
+          stroke(last, p);
+          last = p;
+        },
+      );
       function stroke(a, b) {
         ctx.strokeStyle = "#fff";
         ctx.lineWidth = SIZE / 12;
@@ -563,20 +580,11 @@
       pos = [clamp(Math.round(px - patch / 2), W - patch), clamp(Math.round(py - patch / 2), H - patch)];
       render();
     }
-    let dragging = false;
-    const at = (e) => {
-      const b = photo.getBoundingClientRect();
-      return [((e.clientX - b.left) * W) / b.width, ((e.clientY - b.top) * H) / b.height];
-    };
-    photo.addEventListener("pointerdown", (e) => {
-      e.preventDefault();
-      photo.setPointerCapture(e.pointerId);
-      dragging = true;
-      moveTo(...at(e));
-    });
-    photo.addEventListener("pointermove", (e) => dragging && moveTo(...at(e)));
-    photo.addEventListener("pointerup", () => (dragging = false));
-    photo.addEventListener("pointercancel", () => (dragging = false));
+    onDrag(
+      photo,
+      (px, py, w, h) => [(px * W) / w, (py * H) / h],
+      (p) => moveTo(...p),
+    );
     photo.addEventListener("keydown", (e) => {
       const step = e.shiftKey ? 4 : 1;
       const d = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[e.key];
@@ -754,25 +762,14 @@
       root.dataset.prediction = String(p1 > 0.5 ? 1 : 0);
     }
 
-    let dragging = false;
-    const at = (e) => {
-      const b = plane.getBoundingClientRect();
-      return [x0 + ((e.clientX - b.left) / b.width) * (x1 - x0), y1 - ((e.clientY - b.top) / b.height) * (y1 - y0)];
-    };
-    plane.addEventListener("pointerdown", (e) => {
-      e.preventDefault();
-      plane.setPointerCapture(e.pointerId);
-      dragging = true;
-      point = at(e);
-      render();
-    });
-    plane.addEventListener("pointermove", (e) => {
-      if (!dragging) return;
-      point = at(e);
-      render();
-    });
-    plane.addEventListener("pointerup", () => (dragging = false));
-    plane.addEventListener("pointercancel", () => (dragging = false));
+    onDrag(
+      plane,
+      (px, py, w, h) => [x0 + (px / w) * (x1 - x0), y1 - (py / h) * (y1 - y0)],
+      (p) => {
+        point = p;
+        render();
+      },
+    );
     plane.addEventListener("keydown", (e) => {
       const step = ((e.shiftKey ? 0.2 : 0.05) * (x1 - x0)) / 4;
       const d = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] }[e.key];
