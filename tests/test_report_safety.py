@@ -338,7 +338,11 @@ def test_templates_section_only_when_there_are_templates(made: report.Report) ->
     keras.utils.set_random_seed(2)
     dense = keras.Sequential([keras.Input((SIDE * SIDE,)), keras.layers.Dense(CLASSES)])
     x, y = _xy()
-    assert "Weights as templates" in report.generate(dense, x.reshape(N, -1), y).html()
+    sections = report_sections("model", "templates")
+    assert (
+        "Weights as templates"
+        in report.generate(dense, x.reshape(N, -1), y, sections=sections).html()
+    )
 
 
 def test_a_large_image_among_small_ones_gets_a_resize_note(tmp_path: Path) -> None:
