@@ -71,3 +71,16 @@ def tiny_cnn(
     layers.append(pooling or keras.layers.Flatten(name="flatten"))
     layers.append(keras.layers.Dense(classes, activation=head, name=head_name))
     return keras.Sequential(layers, name=name)
+
+
+def report_sections(*keys: str):
+    """The report's sections named ``keys``, in the page's order.
+
+    A test that asserts some views of the report generates only those: drawing every figure of
+    a report costs seconds, and the whole page has its own end-to-end tests.
+    """
+    from explainer.report import SECTIONS
+
+    unknown = set(keys) - {section.key for section in SECTIONS}
+    assert not unknown, f"no report section {sorted(unknown)}"
+    return tuple(section for section in SECTIONS if section.key in keys)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 
@@ -17,6 +18,12 @@ def _small(**kwargs):
     args = {"augment": "strong", "copies": 1, "test_copies": 1, "size": 28, "seed": 0}
     args.update(kwargs)
     return datasets._hiragana.__wrapped__(*args.values())
+
+
+@functools.cache
+def _default():
+    """``_small()`` drawn once for the tests that only read it (a draw takes about a second)."""
+    return _small()
 
 
 def test_glyph_file_matches_its_checksum_and_metadata():
@@ -63,7 +70,7 @@ def test_npz_writer_is_byte_for_byte_deterministic(tmp_path):
 
 
 def test_split_is_by_font_family_with_handwriting_in_the_test_set():
-    data = _small()
+    data = _default()
     train, test = data.train_faces, data.test_faces
     assert not {f.family for f in train} & {f.family for f in test}
     assert {f.family for f in test} == set(datasets.HIRAGANA_TEST_FAMILIES)
@@ -74,7 +81,7 @@ def test_split_is_by_font_family_with_handwriting_in_the_test_set():
 
 
 def test_shapes_ranges_and_balance():
-    data = _small()
+    data = _default()
     n_train, n_test = len(data.train_faces) * 46, len(data.test_faces) * 46
     assert data.x_train.shape == (n_train, 28, 28, 1) and data.x_train.dtype == np.uint8
     assert data.x_test.shape == (n_test, 28, 28, 1)
@@ -95,7 +102,7 @@ def test_same_seed_same_bytes_other_seed_other_images():
 
 
 def test_test_set_does_not_depend_on_training_augmentation():
-    light, strong = _small(augment="light"), _small(augment="strong")
+    light, strong = _small(augment="light"), _default()  # augment="strong"
     np.testing.assert_array_equal(light.x_test, strong.x_test)
     assert not np.array_equal(light.x_train, strong.x_train)
 

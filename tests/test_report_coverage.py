@@ -16,7 +16,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from conftest import tiny_cnn  # noqa: E402
+from conftest import report_sections, tiny_cnn  # noqa: E402
 
 from explainer import probe, report  # noqa: E402
 
@@ -121,7 +121,8 @@ def test_nested_base_model_convolutions_found_probed_drawn() -> None:
     assert len(paths) == 52 and all(p.startswith(f"{base}/") for p in paths)
     assert paths[0] == f"{base}/Conv1"
     x, y = _data(12, (32, 32, 3), 3, seed=2)
-    rep = report.generate(model, x, y, samples=1)
+    # The page's other views of a nested base: test_report_sections (where, units).
+    rep = report.generate(model, x, y, samples=1, sections=report_sections("model", "conv"))
     out = rep.to_json()
     chosen = [c["layer"] for c in out["conv_layers"]]
     # The first convolution and the last one at each resolution, none smaller than 4 x 4.
@@ -166,7 +167,9 @@ def _separable_model() -> keras.Model:
 def test_depthwise_separable_transpose_maps_filters_and_stages() -> None:
     model = _separable_model()
     x, y = _data(16, (12, 12, 3), 3, seed=3)
-    rep = report.generate(model, x, y, samples=1)
+    rep = report.generate(
+        model, x, y, samples=1, sections=report_sections("model", "conv", "where", "units")
+    )
     out = rep.to_json()
     entries = {c["layer"]: c for c in out["conv_layers"]}
     assert list(entries) == ["sep", "dw", "pointwise"]  # "up" shares pointwise's 17 x 17

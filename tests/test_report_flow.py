@@ -49,14 +49,16 @@ def test_convolutions_listed_without_figures() -> None:
     assert "no convolutional layers" not in page and "only_conv" in page
 
 
-def test_draw_functions_never_compute(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The core sections' figures are drawn from the result alone: no model call while drawing
-    (the sections of where.py and units.py have their own tests)."""
+@pytest.fixture(scope="module")
+def guarded() -> tuple[report.Report, list[str]]:
+    """A full report of ``_one_conv``, with every model call made while drawing the core
+    sections' figures recorded (the sections of where.py and units.py have their own tests)."""
     from explainer import probe
 
     x, y = _xy()
     real_draws = {s.key: s.draw for s in report.SECTIONS if s.draw is not None}
     calls: list[str] = []
+    drawing = False
 
     def guard(name: str, real):
         def wrapped(*args, **kwargs):
@@ -65,10 +67,6 @@ def test_draw_functions_never_compute(monkeypatch: pytest.MonkeyPatch) -> None:
             return real(*args, **kwargs)
 
         return wrapped
-
-    drawing = False
-    for name in ("activations", "filters", "layer_weights", "submodel", "predict"):
-        monkeypatch.setattr(probe, name, guard(name, getattr(probe, name)))
 
     def drawn(key: str):
         def draw(result, ctx, canvas):
@@ -85,7 +83,18 @@ def test_draw_functions_never_compute(monkeypatch: pytest.MonkeyPatch) -> None:
         dataclasses.replace(s, draw=drawn(s.key)) if s.draw is not None else s
         for s in report.SECTIONS
     )
-    rep = report.generate(_one_conv(), x, y, samples=2, sections=sections)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("activations", "filters", "layer_weights", "submodel", "predict"):
+            mp.setattr(probe, name, guard(name, getattr(probe, name)))
+        rep = report.generate(
+            _one_conv(), x, y, class_names=["cat", "dog"], samples=2, sections=sections
+        )
+    return rep, calls
+
+
+def test_draw_functions_never_compute(guarded: tuple[report.Report, list[str]]) -> None:
+    """The core sections' figures are drawn from the result alone: no model call while drawing."""
+    rep, calls = guarded
     assert calls == []
     assert len(rep.result.conv_layers[0].maps) == 2 and rep.result.conv_layers[0].filters
 
@@ -104,9 +113,11 @@ def test_published_schema_is_current() -> None:
     )
 
 
-def test_every_report_validates_against_the_schema(tmp_path: Path) -> None:
+def test_every_report_validates_against_the_schema(
+    guarded: tuple[report.Report, list[str]], tmp_path: Path
+) -> None:
     x, y = _xy()
-    rep = report.generate(_one_conv(), x, y, class_names=["cat", "dog"])
+    rep = guarded[0]  # every section, every figure
     rep.save(tmp_path / "r")
     on_disk = json.loads((tmp_path / "r" / "report.json").read_text("utf-8"))
     assert schema.validate(on_disk) == []

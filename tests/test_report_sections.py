@@ -8,7 +8,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from conftest import tiny_cnn  # noqa: E402
+from conftest import report_sections, tiny_cnn  # noqa: E402
 
 from explainer import attribution, plot, probe, report  # noqa: E402
 from explainer.report import unit_patches  # noqa: E402
@@ -33,7 +33,10 @@ def small() -> tuple[keras.Model, np.ndarray, np.ndarray, report.Report]:
     model = _cnn()
     x, y = _data(600, (10, 10, 1), 3, seed=1)
     names = ["a", XSS, "c$x$"]
-    return model, x, y, report.generate(model, x, y, class_names=names, layers=["c1", "c2"])
+    # This module's sections, the convolutions they follow and weights, which follows them.
+    sections = report_sections("model", "conv", "where", "units", "weights")
+    rep = report.generate(model, x, y, class_names=names, layers=["c1", "c2"], sections=sections)
+    return model, x, y, rep
 
 
 def test_both_sections_in_json_and_html(small) -> None:
@@ -87,7 +90,7 @@ def test_flat_input_model_skips_both_with_a_note() -> None:
     keras.utils.set_random_seed(22)
     model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(3, activation="softmax")])
     x, y = _data(30, (64,), 3)
-    rep = report.generate(model, x, y)
+    rep = report.generate(model, x, y, sections=report_sections("model", "where", "units"))
     out = rep.to_json()
     assert "not images" in out["where"]["skipped"] and "(64,)" in out["where"]["skipped"]
     assert out["units"]["skipped"] and out["units"]["layers"] == []
@@ -153,8 +156,11 @@ def _nested() -> keras.Model:
 def test_nested_base_and_separable_get_both_sections() -> None:
     model = _nested()
     x, y = _data(40, (12, 12, 3), 3, seed=4)
-    rep = report.generate(model, x, y)
+    sections = report_sections("model", "where", "units", "weights")
+    rep = report.generate(model, x, y, sections=sections)
     out = rep.to_json()
+    assert not [note for note in out["notes"] if "Could not draw" in note], out["notes"]
+    assert [f["section"] for f in out["figures"]] == ["where", "where", *["units"] * 2, "weights"]
     assert out["where"]["skipped"] is None and out["where"]["files"]["mistakes"]
     assert (
         out["where"]["baseline"]
@@ -182,7 +188,8 @@ def test_binary_sigmoid_attributes_the_logit_and_its_negation() -> None:
         ]
     )
     x, y = _data(60, (8, 8, 1), 2, seed=5)
-    rep = report.generate(model, x, y, class_names=["cat", "dog"])
+    sections = report_sections("model", "where", "units")
+    rep = report.generate(model, x, y, class_names=["cat", "dog"], sections=sections)
     where = rep.result.where
     assert where is not None and "logit" in where.score and where.mistakes
     e = where.mistakes[0]
@@ -214,7 +221,9 @@ def test_unreadable_receptive_field_skips_the_layer_with_a_note() -> None:
         ]
     )
     x, y = _data(20, (10, 10, 1), 2, seed=6)
-    rep = report.generate(model, x, y, layers=["c", "after"])
+    rep = report.generate(
+        model, x, y, layers=["c", "after"], sections=report_sections("model", "units")
+    )
     layers = {entry.layer: entry for entry in rep.result.units.layers}  # type: ignore[union-attr]
     assert layers["c"].file is not None and layers["c"].note is None
     assert layers["after"].file is None and "receptive field" in layers["after"].note
@@ -239,7 +248,8 @@ def test_confusion_images_follow_the_one_image_rule(
         return out
 
     monkeypatch.setattr(plot.ConfusionExamplesDisplay, "plot", spy)
-    report.generate(model, data.astype(np.float32) if kind != "uint8" else data, y)
+    data = data.astype(np.float32) if kind != "uint8" else data
+    report.generate(model, data, y, sections=report_sections("model", "accuracy"))
     images = [im for im in shown if im is not None]
     assert images
     for im in images:
@@ -254,7 +264,7 @@ def test_fewer_images_than_top_k_keeps_only_real_winners(tmp_path) -> None:
     report saves (strict JSON has no -inf)."""
     model = _cnn()
     x, y = _data(5, (10, 10, 1), 3, seed=4)
-    rep = report.generate(model, x, y, layers=["c1"])
+    rep = report.generate(model, x, y, layers=["c1"], sections=report_sections("model", "units"))
     (entry,) = rep.result.units.layers
     assert entry.k == 5
     assert all(sorted(row) == [0, 1, 2, 3, 4] for row in entry.top_indices)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -24,12 +25,35 @@ def _recipe(**changes) -> models.Recipe:
     return dataclasses.replace(base, **changes)
 
 
-@pytest.fixture
-def data():
+def _data():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(32, 4)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
     return x, y
+
+
+@pytest.fixture
+def data():
+    return _data()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """``_recipe()`` trained once (a miss) into a cache folder of its own; tests copy the folder."""
+    folder = tmp_path_factory.mktemp("trained")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EXPLAINER_CACHE_DIR", str(folder))
+        result = training.train(_recipe(), *_data())
+    assert not result.from_cache
+    return result, folder
+
+
+@pytest.fixture
+def filled_cache(cache_dir, trained):
+    """The private cache holding the entry of ``trained``; its result."""
+    result, folder = trained
+    shutil.copytree(folder, cache_dir)
+    return result
 
 
 def _weights(model):
@@ -53,9 +77,9 @@ def test_miss_then_hit_returns_same_weights(cache_dir, data):
 
 
 @pytest.mark.slow
-def test_training_is_deterministic(cache_dir, data):
+def test_training_is_deterministic(cache_dir, data, trained):
     x, y = data
-    a = training.train(_recipe(), x, y, use_cache=False)
+    a = trained[0]  # trained earlier in this process, not loaded
     b = training.train(_recipe(), x, y, use_cache=False)
     for wa, wb in zip(_weights(a.model), _weights(b.model), strict=True):
         np.testing.assert_array_equal(wa, wb)
@@ -128,9 +152,9 @@ def test_initial_model_is_where_training_starts(data):
 
 
 @pytest.mark.slow
-def test_corrupt_entry_is_retrained_with_a_warning(cache_dir, data):
+def test_corrupt_entry_is_retrained_with_a_warning(cache_dir, data, filled_cache):
     x, y = data
-    first = training.train(_recipe(), x, y)
+    first = filled_cache
     (entry,) = cache_dir.glob("*.keras")
     entry.write_bytes(b"garbage")
     with pytest.warns(RuntimeWarning, match="unreadable"):
@@ -141,9 +165,9 @@ def test_corrupt_entry_is_retrained_with_a_warning(cache_dir, data):
     assert training.train(_recipe(), x, y).from_cache  # the rewritten entry is good
 
 
-def test_half_written_entry_without_metadata_is_a_miss(cache_dir, data):
+def test_half_written_entry_without_metadata_is_a_miss(cache_dir, data, filled_cache):
     x, y = data
-    first = training.train(_recipe(), x, y)
+    first = filled_cache
     (meta,) = cache_dir.glob("*.json")
     meta.unlink()
     assert not training.train(_recipe(), x, y).from_cache
