@@ -284,3 +284,19 @@ def test_where_titles_never_round_a_probability_to_one() -> None:
     entry = WhereImage(index=7, true=1, predicted=0, targets=[0, 1], probabilities=[0.9961, 0.0039])
     assert _title(ctx, entry, 0) == "#7\ncat\np = 99.6%"
     assert _title(ctx, entry, 1) == "#7\ndog\np = 0.4%"
+
+
+def test_a_built_in_section_without_its_figure_renders_without_it() -> None:
+    """A section tuple made by hand may drop a built-in section's figure: the page says the
+    numbers and shows no figure, instead of failing in the template."""
+    import dataclasses
+
+    model = _cnn(side=8)
+    x, y = _data(40, (8, 8, 1), 3, seed=4)
+    sections = tuple(
+        dataclasses.replace(s, draw=None) for s in report_sections("model", "accuracy", "mistakes")
+    )
+    rep = report.generate(model, x, y, sections=sections)
+    page = rep.html()
+    assert rep.to_json()["figures_by_section"] == {}
+    assert 'id="accuracy"' in page and "<img" not in page.split('id="accuracy"', 1)[1]
