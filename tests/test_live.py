@@ -317,3 +317,24 @@ def test_the_widgets_percentages_follow_the_reports_honest_rule():
     assert shown == [percent(p, 1).rstrip("%") for p in ps]
     assert shown[2] == "99.6" and shown[3] == "99.96" and shown[5] == "100.0"
     assert all(float(s) < 100 for p, s in zip(ps, shown, strict=True) if p < 1)
+
+
+def test_a_functional_model_around_a_nested_base_runs_in_the_page(tmp_path):
+    """A base model nested as a layer (transfer learning) is unpacked; the layer after it is fed
+    the base's call, not the base's own inner output (refused as "not the previous layer's
+    output" before)."""
+    import keras
+
+    keras.utils.set_random_seed(5)
+    base_in = keras.Input((8, 8, 1))
+    h = keras.layers.Conv2D(3, 3, activation="relu", name="conv")(base_in)
+    base = keras.Model(base_in, keras.layers.MaxPooling2D(name="pool")(h), name="base")
+    inp = keras.Input((8, 8, 1))
+    z = keras.layers.Flatten(name="flat")(base(keras.layers.Rescaling(1 / 255, name="s")(inp)))
+    model = keras.Model(inp, keras.layers.Dense(4, activation="softmax", name="out")(z))
+    spec = live.export(model)
+    assert spec.layer_names == ["s", "conv", "pool", "flat", "out"]
+    x = np.random.default_rng(1).integers(0, 256, (3, 8, 8, 1)).astype(np.float32)
+    js = run_node(spec, x, [0, 1, 2], tmp_path)
+    proba = np.asarray(model(x, training=False))
+    np.testing.assert_allclose(np.reshape(js["batch"], proba.shape), proba, atol=TOL)

@@ -115,6 +115,16 @@ def _refuse(layer: Any, why: str = "") -> UnsupportedModelError:
     )
 
 
+def _producer(tensor: Any) -> Any:
+    """The layer (or nested model) whose call produced ``tensor`` in its model's graph.
+
+    A nested model's own ``output`` belongs to its inner graph, so the layer after it is fed
+    the output of the call, not ``base.output``: comparing producers handles both.
+    """
+    history = getattr(tensor, "_keras_history", None)
+    return history[0] if history is not None else None
+
+
 def _flat_layers(model: keras.Model) -> list[Any]:
     """The layers in order, nested models unpacked; refuses anything but a single chain."""
     from explainer.probe import is_model
@@ -135,7 +145,7 @@ def _flat_layers(model: keras.Model) -> list[Any]:
             raise _refuse(layer, "it is used more than once") from exc
         if isinstance(inputs, list | tuple):
             raise _refuse(layer, "it has more than one input (a branch or skip connection)")
-        if previous is not None and hasattr(previous, "output") and inputs is not previous.output:
+        if previous is not None and _producer(inputs) is not previous:
             raise _refuse(layer, "its input is not the previous layer's output")
         out.append(layer)
         previous = layer

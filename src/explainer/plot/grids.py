@@ -47,6 +47,8 @@ def rgb_weights_for_display(
     w = np.asarray(weights, dtype=np.float64)
     if w.ndim != 4 or w.shape[-1] != 3:
         raise ValueError(f"expected (N, H, W, 3) weights; got shape {w.shape}")
+    if scale not in ("shared", "per_tile"):
+        raise ValueError(f"scale must be 'shared' or 'per_tile'; got {scale!r}")
     if scale == "shared":
         m = np.full((len(w), 1, 1, 1), np.max(np.abs(w)) if w.size else 1.0)
     else:
